@@ -1,0 +1,57 @@
+"""Errors a user can meet, each with a plain message and the way to fix it."""
+
+
+class MfaError(Exception):
+    """A problem the user can act on.
+
+    ``message`` says what is wrong, ``fix`` says what to do about it. Neither
+    may contain a secret: both end up in Alfred items and notifications.
+    """
+
+    def __init__(self, message: str, fix: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.fix = fix
+
+    def __str__(self) -> str:
+        return f"{self.message} {self.fix}".strip()
+
+
+class SettingsError(MfaError):
+    """A value in the workflow's configuration is unusable."""
+
+
+class AwsFileError(MfaError):
+    """``~/.aws/config`` or ``~/.aws/credentials`` cannot be read or written."""
+
+
+class ProfileError(MfaError):
+    """The profile is unknown or cannot be used for an MFA session."""
+
+
+class NotOursError(ProfileError):
+    """The session profile exists and was not written by this workflow."""
+
+
+class CodeError(MfaError):
+    """The typed MFA code is not six digits."""
+
+
+class StsError(MfaError):
+    """STS or IAM refused the request or could not be reached."""
+
+
+class WrongDeviceError(StsError):
+    """STS says the MFA device does not belong to the user."""
+
+
+class ChooseDevice(MfaError):
+    """The user has several MFA devices and must pick one."""
+
+    def __init__(self, profile: str, serials: list[str]):
+        super().__init__(
+            f"{profile} has {len(serials)} MFA devices.",
+            "Pick the one your code comes from.",
+        )
+        self.profile = profile
+        self.serials = serials

@@ -1,0 +1,216 @@
+"""Writing one section of an AWS file while keeping every other byte.
+
+configupdater parses the file into blocks that print back exactly as they
+were read; the section this workflow owns is replaced as text, and the
+blocks around it are copied through untouched. The result is written
+atomically (temporary file beside the target, flush, fsync, rename),
+through a symlink to its target, under a lock in the workflow's cache
+folder, and only if the file did not change while the edit was made.
+"""
+
+import logging
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import filelock
+from configupdater import ConfigUpdater, Section
+from configupdater.block import Comment, Space
+
+from .errors import AwsFileError, NotOursError
+from .profiles import OWNER_KEY
+from .store import private_dir
+
+log = logging.getLogger(__name__)
+
+TEMP_MARK = ".afwf_mfa-"
+LOCK_NAME = "aws-files.lock"
+ATTEMPTS = 3
+
+
+def _newline(text: str) -> str:
+    """The line ending the file already uses."""
+    return "\r\n" if "\r\n" in text else "\n"
+
+
+def _parse(text: str, path: Path) -> ConfigUpdater:
+    updater = ConfigUpdater()
+    try:
+        updater.read_string(text)
+    except Exception as exc:  # configupdater raises configparser errors and its own
+        raise AwsFileError(
+            f"{path} cannot be edited safely ({type(exc).__name__}).",
+            "Check it with 'aws configure list'; nothing was changed.",
+        ) from None
+    if str(updater) != text:
+        raise AwsFileError(f"{path} would not be kept byte for byte.", "Nothing was changed.")
+    return updater
+
+
+def _check_owner(updater: ConfigUpdater, section: str, owner: str, path: Path) -> None:
+    if not updater.has_section(section):
+        return
+    if (
+        not updater[section].has_option(OWNER_KEY)
+        or (updater[section][OWNER_KEY].value or "").strip() != owner
+    ):
+        raise NotOursError(
+            f"[{section}] in {path} was not written by this workflow, so it is left alone.",
+            "Rename or remove that section, or choose another session suffix "
+            "in the workflow's configuration.",
+        )
+
+
+def set_section(text: str, section: str, values: dict[str, str], owner: str, path: Path) -> str:
+    """Return ``text`` with ``section`` holding exactly ``values`` and the owner mark.
+
+    The section must be absent or carry this workflow's mark for ``owner``;
+    anything else raises :class:`NotOursError`. Comments and blank lines the
+    user left inside the section are kept after the new keys.
+    """
+    updater = _parse(text, path)
+    _check_owner(updater, section, owner, path)
+    nl = _newline(text)
+    body = [f"[{section}]"]
+    body += [f"{key} = {value}" for key, value in values.items()]
+    body.append(f"{OWNER_KEY} = {owner}")
+    section_text = nl.join(body) + nl
+
+    if updater.has_section(section):
+        kept = "".join(
+            str(block)
+            for block in updater[section].iter_blocks()
+            if isinstance(block, (Comment, Space))
+        )
+        parts = []
+        for block in updater.iter_blocks():
+            if isinstance(block, Section) and block.name == section:
+                parts.append(section_text + kept)
+            else:
+                parts.append(str(block))
+        result = "".join(parts)
+    else:
+        prefix = text
+        if prefix and not prefix.endswith(("\n", "\r")):
+            prefix += nl
+        if prefix.strip() and prefix.splitlines()[-1].strip():
+            prefix += nl
+        result = prefix + section_text
+
+    if text and not text.endswith(("\n", "\r")) and result.endswith(nl):
+        result = result[: -len(nl)]
+    return result
+
+
+def remove_section(text: str, section: str, owner: str, path: Path) -> str:
+    """Return ``text`` without ``section``, which must carry this workflow's mark."""
+    updater = _parse(text, path)
+    if not updater.has_section(section):
+        return text
+    _check_owner(updater, section, owner, path)
+    return "".join(
+        str(block)
+        for block in updater.iter_blocks()
+        if not (isinstance(block, Section) and block.name == section)
+    )
+
+
+def read_text(path: Path) -> str:
+    """The file's text with its line endings as they are; a missing file is empty."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return ""
+    except OSError as exc:
+        raise AwsFileError(
+            f"{path} cannot be read ({exc.strerror}).", "Check its permissions."
+        ) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise AwsFileError(f"{path} is not UTF-8 text.", "Nothing was changed.") from None
+
+
+def _remove_leftovers(folder: Path, name: str) -> None:
+    """Delete temporary files an interrupted earlier write left beside ``name``."""
+    prefix = f".{name}{TEMP_MARK}"
+    try:
+        for entry in folder.iterdir():
+            if entry.name.startswith(prefix) and entry.name.endswith(".tmp"):
+                entry.unlink(missing_ok=True)
+                log.info("removed leftover %s", entry)
+    except OSError:
+        pass
+
+
+def _replace(target: Path, text: str, mode: int, expected: str) -> bool:
+    """Write ``text`` over ``target`` unless it no longer holds ``expected``."""
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{target.name}{TEMP_MARK}", suffix=".tmp", dir=target.parent
+    )
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(text.encode("utf-8"))
+            f.flush()
+            os.fchmod(f.fileno(), mode)
+            os.fsync(f.fileno())
+        if read_text(target) != expected:
+            Path(tmp).unlink(missing_ok=True)
+            return False
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    try:
+        dir_fd = os.open(target.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    except OSError:
+        pass
+    return True
+
+
+def edit_file(path: Path, edit: Callable[[str], str], private: bool) -> tuple[str, str]:
+    """Apply ``edit`` to the file's text and write the result safely.
+
+    A symlink is followed and its target replaced, so the link stays. The
+    file is read again just before the rename; if another program changed
+    it meanwhile, the edit is redone on the new text. ``private`` files are
+    written 0600; others keep their mode (0600 when new). Returns the old
+    and the new text.
+    """
+    target = Path(os.path.realpath(path))
+    try:
+        if not target.parent.exists():
+            private_dir(target.parent)
+        _remove_leftovers(target.parent, target.name)
+        for _ in range(ATTEMPTS):
+            old = read_text(target)
+            new = edit(old)
+            if new == old:
+                return old, new
+            if target.exists():
+                mode = 0o600 if private else target.stat().st_mode & 0o777
+            else:
+                mode = 0o600
+            if _replace(target, new, mode, expected=old):
+                return old, new
+            log.info("%s changed while being edited; editing it again", target)
+    except OSError as exc:
+        raise AwsFileError(
+            f"{path} could not be written ({exc.strerror}).",
+            "Check the folder's permissions and free disk space; the file was not changed.",
+        ) from None
+    raise AwsFileError(
+        f"{path} kept changing while it was being written.",
+        "Close other programs that edit it and try again.",
+    )
+
+
+def files_lock(cache_dir: Path) -> filelock.FileLock:
+    """The lock every write to the AWS files holds, kept in the workflow's cache folder."""
+    private_dir(cache_dir)
+    return filelock.FileLock(str(cache_dir / LOCK_NAME), timeout=5)

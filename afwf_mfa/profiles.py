@@ -1,0 +1,229 @@
+"""Reading the AWS CLI's profiles the way the AWS CLI reads them.
+
+botocore's own ``configloader`` parses both files, so a profile here means
+exactly what it means to ``aws --profile NAME``. This module is on the
+keystroke path: it imports no botocore session or client.
+"""
+
+import configparser
+import dataclasses
+import datetime as dt
+import os
+from pathlib import Path
+
+from botocore import configloader
+from botocore.exceptions import ConfigNotFound, ConfigParseError
+
+from .errors import AwsFileError
+from .settings import Settings
+
+# The key that marks a section this workflow wrote; its value is the base
+# profile. botocore ignores keys it does not know.
+OWNER_KEY = "afwf_mfa_base"
+
+BASE = "base"
+SESSION = "session"
+UNUSABLE = "unusable"
+
+
+@dataclasses.dataclass
+class Profile:
+    """One profile as the AWS CLI resolves it, reduced to what the workflow needs."""
+
+    name: str
+    kind: str
+    reason: str = ""
+    region: str | None = None
+    output: str | None = None
+    mfa_serial: str | None = None
+    access_key_id: str | None = dataclasses.field(default=None, repr=False)
+    secret_access_key: str | None = dataclasses.field(default=None, repr=False)
+    ca_bundle: str | None = None
+    expiration: dt.datetime | None = None
+    owner: str | None = None
+    in_config: bool = False
+    in_credentials: bool = False
+
+    @property
+    def is_base(self) -> bool:
+        return self.kind == BASE
+
+
+def _line_of(error: Exception, path: Path) -> int | None:
+    """The line number a parse error points at, without its text."""
+    if isinstance(error, configparser.ParsingError) and error.errors:
+        return error.errors[0][0]
+    lineno = getattr(error, "lineno", None)
+    if isinstance(lineno, int):
+        return lineno
+    if isinstance(error, UnicodeDecodeError):
+        try:
+            return path.read_bytes()[: error.start].count(b"\n") + 1
+        except OSError:
+            return None
+    return None
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, configparser.DuplicateSectionError):
+        return f"the section [{error.section}] appears twice"
+    if isinstance(error, configparser.DuplicateOptionError):
+        return f"the key {error.option!r} appears twice in [{error.section}]"
+    if isinstance(error, configparser.MissingSectionHeaderError):
+        return "a line stands before the first [section] header"
+    if isinstance(error, UnicodeDecodeError):
+        return "it is not UTF-8 text"
+    return "a line is not 'key = value' or a [section] header"
+
+
+def read_sections(path: Path) -> dict[str, dict]:
+    """Parse one file with botocore's parser; a missing file has no sections."""
+    if path.exists() and not path.is_file():
+        raise AwsFileError(
+            f"{path} is not a file.",
+            "Move it away so the AWS CLI and this workflow can use that path.",
+        )
+    if path.is_file() and not os.access(path, os.R_OK):
+        raise AwsFileError(
+            f"{path} cannot be read.", f"Give yourself read access: chmod u+rw {path}"
+        )
+    if path.is_file() and path.read_bytes()[:3] == b"\xef\xbb\xbf":
+        raise AwsFileError(
+            f"{path} starts with a byte-order mark, so the AWS CLI cannot read it.",
+            "Save it as UTF-8 without BOM.",
+        )
+    try:
+        return configloader.raw_config_parse(str(path))
+    except ConfigNotFound:
+        return {}
+    except ConfigParseError as exc:
+        error = exc.kwargs.get("error")
+        line = _line_of(error, path) if error is not None else None
+        where = f" at line {line}" if line else ""
+        reason = _describe(error) if error is not None else "it is not valid INI"
+        raise AwsFileError(
+            f"The AWS CLI cannot read {path}{where}: {reason}.",
+            "Fix that line; the AWS CLI refuses the whole file until then.",
+        ) from None
+
+
+def config_profiles(sections: dict[str, dict]) -> dict[str, dict]:
+    """Map config sections to profiles the way botocore does."""
+    return configloader.build_profile_map(sections)["profiles"]
+
+
+def parse_expiration(value: str | None) -> dt.datetime | None:
+    """Read an ``expiration`` value; a time without offset is taken as UTC."""
+    if not value:
+        return None
+    text = value.strip().replace(" ", "T", 1)
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        when = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.timezone.utc)
+    return when
+
+
+def _classify(name: str, config: dict, creds: dict) -> Profile:
+    """Decide what ``aws --profile name`` would use, in botocore's provider order."""
+    merged = {**config, **creds}
+    profile = Profile(
+        name=name,
+        kind=UNUSABLE,
+        region=merged.get("region") if isinstance(merged.get("region"), str) else None,
+        output=merged.get("output") if isinstance(merged.get("output"), str) else None,
+        mfa_serial=merged.get("mfa_serial") or None,
+        ca_bundle=merged.get("ca_bundle") or None,
+        owner=merged.get(OWNER_KEY) or None,
+        expiration=parse_expiration(merged.get("expiration")),
+        in_config=bool(config) or name in ("default",),
+        in_credentials=bool(creds),
+    )
+
+    if merged.get("role_arn") and (
+        merged.get("source_profile") or merged.get("credential_source")
+    ):
+        profile.reason = "assumes a role; sign in to its source profile instead"
+        return profile
+    if merged.get("role_arn") and merged.get("web_identity_token_file"):
+        profile.reason = "uses web identity, not access keys"
+        return profile
+    if merged.get("sso_session") or merged.get("sso_start_url"):
+        profile.reason = "signs in with IAM Identity Center (SSO), not access keys"
+        return profile
+
+    keys = None
+    if creds.get("aws_access_key_id") and creds.get("aws_secret_access_key"):
+        keys = creds
+    elif merged.get("login_session"):
+        profile.reason = "signs in with 'aws login', not access keys"
+        return profile
+    elif merged.get("credential_process"):
+        profile.reason = "gets its keys from credential_process"
+        return profile
+    elif config.get("aws_access_key_id") and config.get("aws_secret_access_key"):
+        keys = config
+    if keys is None:
+        profile.reason = "has no access keys"
+        return profile
+
+    profile.access_key_id = keys["aws_access_key_id"]
+    profile.secret_access_key = keys["aws_secret_access_key"]
+    # botocore reads aws_security_token before aws_session_token.
+    if keys.get("aws_security_token") or keys.get("aws_session_token"):
+        profile.kind = SESSION
+        profile.reason = "holds temporary session keys"
+    else:
+        profile.kind = BASE
+    return profile
+
+
+@dataclasses.dataclass
+class AwsFiles:
+    """Both files, parsed: their sections and the profiles they make."""
+
+    settings: Settings
+    config_sections: dict[str, dict]
+    credentials_sections: dict[str, dict]
+    profiles: dict[str, Profile]
+
+    def get(self, name: str) -> Profile | None:
+        """The profile ``name``; case-insensitive when that is unambiguous."""
+        if name in self.profiles:
+            return self.profiles[name]
+        folded = [p for n, p in self.profiles.items() if n.casefold() == name.casefold()]
+        return folded[0] if len(folded) == 1 else None
+
+    def session_of(self, base: str) -> Profile | None:
+        """The MFA session profile of ``base``, if there is one."""
+        return self.profiles.get(self.settings.session_name(base))
+
+    def is_session_entry(self, profile: Profile) -> bool:
+        """True when ``profile`` is shown as another profile's session, not on its own."""
+        base = self.settings.base_name(profile.name)
+        if base is None or base not in self.profiles:
+            return False
+        return profile.kind == SESSION or profile.owner is not None
+
+    def bases(self) -> list[Profile]:
+        """The profiles listed on their own, in the files' order."""
+        return [p for p in self.profiles.values() if not self.is_session_entry(p)]
+
+
+def load(settings: Settings) -> AwsFiles:
+    """Read both files; an unreadable one raises :class:`AwsFileError`."""
+    config_sections = read_sections(settings.config_file)
+    credentials_sections = read_sections(settings.credentials_file)
+    configs = config_profiles(config_sections)
+
+    names = list(configs)
+    names += [n for n in credentials_sections if n not in configs]
+    profiles = {
+        name: _classify(name, configs.get(name, {}), credentials_sections.get(name, {}))
+        for name in names
+    }
+    return AwsFiles(settings, config_sections, credentials_sections, profiles)

@@ -1,0 +1,72 @@
+"""Reading what the user typed after the keyword: a filter, or a profile and a code.
+
+The code is the run of digits at the end (one space inside it is allowed,
+as authenticator apps show ``123 456``); the profile is everything before
+it, so profile names with spaces work.
+"""
+
+import dataclasses
+import re
+
+CODE_LENGTH = 6
+
+_ASCII_CODE = re.compile(r"[0-9]+(?: [0-9]+)?")
+_TRAILING_CODE = re.compile(r"(?P<name>.+?)\s+(?P<code>[\d\s]+)")
+
+
+@dataclasses.dataclass(frozen=True)
+class Query:
+    """The typed text, split into what it means."""
+
+    text: str
+    profile: str | None = None
+    code_text: str | None = None
+    unknown: str | None = None
+
+    @property
+    def is_filter(self) -> bool:
+        return self.profile is None and self.unknown is None
+
+
+def parse(raw: str, names: list[str]) -> Query:
+    """Split ``raw`` against the known profile ``names``."""
+    typed = raw.lstrip()
+    text = typed.strip()
+    folded = typed.casefold()
+
+    for name in sorted(names, key=len, reverse=True):
+        key = name.casefold()
+        if folded.startswith(key) and len(typed) > len(name) and typed[len(name)].isspace():
+            return Query(text, profile=name, code_text=typed[len(name) :].strip())
+
+    match = _TRAILING_CODE.fullmatch(text)
+    if match and not any(n.casefold().startswith(text.casefold()) for n in names):
+        return Query(text, unknown=match["name"])
+    return Query(text)
+
+
+@dataclasses.dataclass(frozen=True)
+class Code:
+    """A typed code checked locally: ``digits`` when usable, else ``problem``."""
+
+    digits: str | None
+    problem: str | None
+    missing: int = 0
+
+
+def check_code(text: str) -> Code:
+    """Check a typed code without sending it anywhere."""
+    if _ASCII_CODE.fullmatch(text):
+        digits = text.replace(" ", "")
+        if len(digits) < CODE_LENGTH:
+            missing = CODE_LENGTH - len(digits)
+            noun = "digit" if missing == 1 else "digits"
+            return Code(None, f"{missing} more {noun} to go", missing)
+        if len(digits) > CODE_LENGTH:
+            return Code(None, f"That is {len(digits)} digits; MFA codes have 6")
+        return Code(digits, None)
+    if any(ch.isdigit() and not "0" <= ch <= "9" for ch in text):
+        return Code(None, "Type the code with the digits 0 to 9")
+    if " " in text.strip() and _ASCII_CODE.fullmatch(text.replace(" ", "")):
+        return Code(None, "Only one space may split the code, as in 123 456")
+    return Code(None, "The code is 6 digits, with no letters or signs")

@@ -1,0 +1,107 @@
+"""The workflow's configuration, read once from the environment Alfred gives.
+
+Alfred hands every Workflow Configuration value to the scripts as an
+environment variable; this module is the only place that reads them.
+"""
+
+import dataclasses
+import os
+import re
+from pathlib import Path
+
+from .errors import SettingsError
+
+BUNDLE_ID = "io.github.afwf-mfa"
+
+DEFAULT_DURATION = 12 * 3600
+MIN_DURATION = 15 * 60
+MAX_DURATION = 36 * 3600
+
+_SUFFIX = re.compile(r"[A-Za-z0-9_.-]{1,32}")
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """Everything a command needs to know about where things are."""
+
+    config_file: Path
+    credentials_file: Path
+    data_dir: Path
+    cache_dir: Path
+    duration: int = DEFAULT_DURATION
+    suffix: str = "_mfa"
+    debug: bool = False
+
+    def session_name(self, base: str) -> str:
+        """The name of the profile that holds ``base``'s MFA session."""
+        return base + self.suffix
+
+    def base_name(self, name: str) -> str | None:
+        """The base profile a session profile name belongs to, if it has the suffix."""
+        if name.endswith(self.suffix) and len(name) > len(self.suffix):
+            return name[: -len(self.suffix)]
+        return None
+
+
+def _path(value: str) -> Path:
+    return Path(os.path.expanduser(os.path.expandvars(value)))
+
+
+def _duration(raw: str) -> int:
+    text = raw.strip().lower()
+    scale = 1
+    if text.endswith("h"):
+        text, scale = text[:-1], 3600
+    elif text.endswith("m"):
+        text, scale = text[:-1], 60
+    try:
+        seconds = int(float(text) * scale)
+    except ValueError:
+        seconds = -1
+    if not MIN_DURATION <= seconds <= MAX_DURATION:
+        raise SettingsError(
+            f"The session length setting {raw!r} is not between 15 minutes and 36 hours.",
+            "Pick a session length in the workflow's configuration.",
+        )
+    return seconds
+
+
+def load(env: dict[str, str] | None = None) -> Settings:
+    """Read and check the settings; a bad value raises :class:`SettingsError`."""
+    env = os.environ if env is None else env
+    home = Path.home()
+
+    config = env.get("aws_config_file") or env.get("AWS_CONFIG_FILE") or "~/.aws/config"
+    credentials = (
+        env.get("aws_credentials_file")
+        or env.get("AWS_SHARED_CREDENTIALS_FILE")
+        or "~/.aws/credentials"
+    )
+
+    bundle = env.get("alfred_workflow_bundleid") or BUNDLE_ID
+    data = env.get("alfred_workflow_data") or str(
+        home / "Library/Application Support/Alfred/Workflow Data" / bundle
+    )
+    cache = env.get("alfred_workflow_cache") or str(
+        home / "Library/Caches/com.runningwithcrayons.Alfred/Workflow Data" / bundle
+    )
+
+    suffix = env.get("profile_suffix", "").strip() or "_mfa"
+    if not _SUFFIX.fullmatch(suffix):
+        raise SettingsError(
+            f"The session profile suffix {suffix!r} is not usable.",
+            "Use up to 32 letters, digits, '_', '-' or '.' in the workflow's configuration.",
+        )
+
+    duration_raw = env.get("session_duration", "").strip()
+    duration = _duration(duration_raw) if duration_raw else DEFAULT_DURATION
+
+    return Settings(
+        config_file=_path(config),
+        credentials_file=_path(credentials),
+        data_dir=_path(data),
+        cache_dir=_path(cache),
+        duration=duration,
+        suffix=suffix,
+        debug=env.get("alfred_debug") == "1",
+    )

@@ -1,0 +1,97 @@
+"""What the workflow remembers between runs, in its own data folder.
+
+Two small JSON files: the last profile used (for the hotkey) and the MFA
+device chosen for each profile (so the next login needs no IAM call).
+Folders are 0700 and files 0600: a device ARN names the user's account.
+"""
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+LAST_PROFILE = "last_profile.json"
+DEVICES = "devices.json"
+
+
+def private_dir(path: Path) -> Path:
+    """Create ``path`` (and parents) if needed, readable by the user alone."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o700)
+    return path
+
+
+def key_fingerprint(access_key_id: str) -> str:
+    """A short stand-in for an access key ID, to notice when a profile's key changes."""
+    return hashlib.sha256(access_key_id.encode()).hexdigest()[:16]
+
+
+class Store:
+    """The workflow's remembered state, in ``data_dir``."""
+
+    def __init__(self, data_dir: Path):
+        self.data_dir = data_dir
+
+    def _read(self, name: str) -> dict:
+        try:
+            with open(self.data_dir / name, encoding="utf-8") as f:
+                value = json.load(f)
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as exc:
+            log.warning("ignoring unreadable %s: %s", name, exc)
+            return {}
+        return value if isinstance(value, dict) else {}
+
+    def _write(self, name: str, value: dict) -> None:
+        private_dir(self.data_dir)
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=self.data_dir)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump(value, f, indent=1, sort_keys=True)
+            os.replace(tmp, self.data_dir / name)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def last_profile(self) -> str | None:
+        """The base profile of the last successful login."""
+        name = self._read(LAST_PROFILE).get("profile")
+        return name if isinstance(name, str) else None
+
+    def set_last_profile(self, profile: str) -> None:
+        self._write(LAST_PROFILE, {"profile": profile})
+
+    def device(self, profile: str, fingerprint: str) -> str | None:
+        """The device remembered for ``profile``, if its key is still the same."""
+        entry = self._read(DEVICES).get(profile) or {}
+        if entry.get("key") == fingerprint and isinstance(entry.get("serial"), str):
+            return entry["serial"]
+        return None
+
+    def choices(self, profile: str, fingerprint: str) -> list[str]:
+        """The devices found for ``profile`` when it had more than one to choose from."""
+        entry = self._read(DEVICES).get(profile) or {}
+        if entry.get("key") == fingerprint and isinstance(entry.get("choices"), list):
+            return [s for s in entry["choices"] if isinstance(s, str)]
+        return []
+
+    def remember_device(self, profile: str, fingerprint: str, serial: str) -> None:
+        devices = self._read(DEVICES)
+        devices[profile] = {"key": fingerprint, "serial": serial}
+        self._write(DEVICES, devices)
+
+    def offer_devices(self, profile: str, fingerprint: str, serials: list[str]) -> None:
+        devices = self._read(DEVICES)
+        devices[profile] = {"key": fingerprint, "choices": serials}
+        self._write(DEVICES, devices)
+
+    def forget_device(self, profile: str) -> None:
+        devices = self._read(DEVICES)
+        if devices.pop(profile, None) is not None:
+            self._write(DEVICES, devices)

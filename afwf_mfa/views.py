@@ -1,0 +1,229 @@
+"""The Alfred items for each state of the list, the typed code and errors.
+
+Everything a user reads in Alfred is worded here. Items carry no secret:
+the only one that must pass the typed code on to the login carries it in
+``arg``, which Alfred hands to the next object and never shows.
+"""
+
+import datetime as dt
+import json
+
+from afwf.item import Icon, Item
+from afwf.script_filter import ScriptFilter
+
+from . import timetext
+from .errors import MfaError
+from .profiles import BASE, AwsFiles, Profile
+from .query import Query, check_code
+from .settings import Settings
+from .store import Store, key_fingerprint
+
+ICON_VALID = "icons/valid.png"
+ICON_EXPIRING = "icons/expiring.png"
+ICON_EXPIRED = "icons/expired.png"
+ICON_NONE = "icons/none.png"
+ICON_UNUSABLE = "icons/unusable.png"
+ICON_ERROR = "icons/error.png"
+ICON_CODE = "icons/code.png"
+
+EXPIRING_SOON = 3600
+
+
+def _item(title: str, subtitle: str, icon: str, **fields) -> Item:
+    fields.setdefault("valid", False)
+    return Item(title=title, subtitle=subtitle, icon=Icon(path=icon), **fields)
+
+
+def error_item(error: MfaError) -> Item:
+    """An item that says what is wrong and how to fix it."""
+    return _item(error.message, error.fix, ICON_ERROR)
+
+
+def feedback(items: list[Item]) -> str:
+    """The Script Filter JSON for ``items``, in the order given."""
+    payload = ScriptFilter(items=items).to_script_filter()
+    payload["skipknowledge"] = True
+    return json.dumps(payload, ensure_ascii=False)
+
+
+def session_state(files: AwsFiles, base: Profile, at: dt.datetime) -> tuple[str, str]:
+    """A few words on ``base``'s MFA session, and the icon for it."""
+    session = files.session_of(base.name)
+    name = files.settings.session_name(base.name)
+    if session is None:
+        return "no MFA session yet", ICON_NONE
+    if session.owner != base.name and session.kind != "session":
+        return f"{name} exists and is not an MFA session", ICON_UNUSABLE
+    if session.expiration is None:
+        return f"{name} has no recorded expiry", ICON_NONE
+    left = (session.expiration - at).total_seconds()
+    if left <= 0:
+        return f"{name} expired {timetext.span(-left)} ago", ICON_EXPIRED
+    until = timetext.clock(session.expiration, at)
+    icon = ICON_EXPIRING if left < EXPIRING_SOON else ICON_VALID
+    return f"{name} valid {timetext.span(left)}, until {until}", icon
+
+
+def profile_item(files: AwsFiles, profile: Profile, at: dt.datetime) -> Item:
+    """One profile in the list: its region and its session's state."""
+    if not profile.is_base:
+        return _item(
+            profile.name,
+            f"Can't sign in with MFA: {profile.reason}",
+            ICON_UNUSABLE,
+            autocomplete=f"{profile.name} ",
+        )
+    state, icon = session_state(files, profile, at)
+    region = profile.region or "no region"
+    return _item(
+        profile.name,
+        f"{region} · {state}",
+        icon,
+        autocomplete=f"{profile.name} ",
+        uid=f"profile:{profile.name}",
+    )
+
+
+def _ranked(profiles: list[Profile], text: str) -> list[Profile]:
+    if not text:
+        return profiles
+    needle = text.casefold()
+    prefix = [p for p in profiles if p.name.casefold().startswith(needle)]
+    inside = [p for p in profiles if needle in p.name.casefold() and p not in prefix]
+    return prefix + inside
+
+
+def list_items(files: AwsFiles, text: str, at: dt.datetime) -> list[Item]:
+    """The profiles that match ``text``, best first."""
+    bases = files.bases()
+    if not bases:
+        return [
+            _item(
+                "No AWS profiles found",
+                f"Add an access key with 'aws configure --profile NAME' "
+                f"(looked in {files.settings.credentials_file})",
+                ICON_ERROR,
+            )
+        ]
+    matches = _ranked(bases, text)
+    if not matches:
+        return [
+            _item(
+                f"No profile matches {text!r}",
+                f"Profiles come from {files.settings.config_file} and "
+                f"{files.settings.credentials_file}",
+                ICON_ERROR,
+            )
+        ]
+    return [profile_item(files, p, at) for p in matches]
+
+
+def duration_label(seconds: int) -> str:
+    return timetext.span(seconds)
+
+
+def _session_blocker(files: AwsFiles, base: Profile) -> Item | None:
+    """An item explaining why ``base``'s session profile cannot be written, if so."""
+    name = files.settings.session_name(base.name)
+    session = files.session_of(base.name)
+    if session is None or session.owner == base.name:
+        return None
+    return _item(
+        f"{name} was not written by this workflow, so it is left alone",
+        f"Rename or remove [{name}] in your AWS files, "
+        "or choose another session suffix in the workflow's configuration",
+        ICON_UNUSABLE,
+    )
+
+
+def _device_for(settings: Settings, store: Store, base: Profile) -> tuple[str | None, list[str]]:
+    """The device a login would use, or the choices the last login found."""
+    if base.mfa_serial:
+        return base.mfa_serial, []
+    fingerprint = key_fingerprint(base.access_key_id or "")
+    remembered = store.device(base.name, fingerprint)
+    if remembered:
+        return remembered, []
+    return None, store.choices(base.name, fingerprint)
+
+
+def login_arg(profile: str, code: str, serial: str | None) -> str:
+    """What Enter hands to the login script."""
+    return json.dumps({"profile": profile, "code": code, "serial": serial})
+
+
+def profile_items(files: AwsFiles, store: Store, query: Query, at: dt.datetime) -> list[Item]:
+    """The items for ``mfa <profile> <code so far>``."""
+    settings = files.settings
+    base = files.get(query.profile)
+    if base.kind != BASE:
+        return [
+            _item(
+                f"{base.name} can't sign in with MFA",
+                f"It {base.reason}",
+                ICON_UNUSABLE,
+            )
+        ]
+    blocker = _session_blocker(files, base)
+    if blocker:
+        return [blocker]
+
+    serial, choices = _device_for(settings, store, base)
+    if serial:
+        device = f"device {serial}"
+    elif choices:
+        device = f"one of {len(choices)} devices"
+    else:
+        device = f"the MFA device will be looked up with {base.name}'s keys"
+    code = check_code(query.code_text or "")
+    state, _ = session_state(files, base, at)
+
+    if not query.code_text:
+        return [
+            _item(
+                f"Type the 6-digit MFA code for {base.name}",
+                f"{device[0].upper()}{device[1:]} · {state}",
+                ICON_CODE,
+            )
+        ]
+    if code.digits is None:
+        return [_item(code.problem, f"MFA code for {base.name} · {device}", ICON_CODE)]
+
+    title = f"Get a {duration_label(settings.duration)} session for {base.name}"
+    target = settings.session_name(base.name)
+    if serial or not choices:
+        return [
+            _item(
+                title,
+                f"Writes {target} · {device}",
+                ICON_VALID,
+                valid=True,
+                arg=login_arg(base.name, code.digits, serial),
+            )
+        ]
+    return [
+        _item(
+            title,
+            f"With device {choice} · writes {target}",
+            ICON_VALID,
+            valid=True,
+            arg=login_arg(base.name, code.digits, choice),
+        )
+        for choice in choices
+    ]
+
+
+def render(files: AwsFiles, store: Store, query: Query, at: dt.datetime) -> list[Item]:
+    """The items Alfred shows for ``query``."""
+    if query.profile is not None:
+        return profile_items(files, store, query, at)
+    if query.unknown is not None:
+        return [
+            _item(
+                f"There is no profile named {query.unknown!r}",
+                f"Profiles come from {files.settings.config_file} and "
+                f"{files.settings.credentials_file}",
+                ICON_ERROR,
+            )
+        ]
+    return list_items(files, query.text, at)
