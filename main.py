@@ -46,9 +46,12 @@ def main() -> int:
     _add_paths()
     try:
         from afwf_mfa.cli import main as cli_main
+
+        return cli_main(sys.argv[1:])
     except ImportError as error:
+        # The package imports its libraries lazily, so this also catches a
+        # library that is missing for this interpreter.
         return _report_missing(error)
-    return cli_main(sys.argv[1:])
 
 
 if __name__ == "__main__":

@@ -213,4 +213,4 @@ def edit_file(path: Path, edit: Callable[[str], str], private: bool) -> tuple[st
 def files_lock(cache_dir: Path) -> filelock.FileLock:
     """The lock every write to the AWS files holds, kept in the workflow's cache folder."""
     private_dir(cache_dir)
-    return filelock.FileLock(str(cache_dir / LOCK_NAME), timeout=5)
+    return filelock.FileLock(str(cache_dir / LOCK_NAME), timeout=5, mode=0o600)

@@ -5,7 +5,7 @@ The icons are:
 - ``icon.png``: the workflow's own icon, an orange padlock with a three-dot code on a navy
   rounded square;
 - one round badge with a white glyph for each session state: ``valid.png`` (check mark),
-  ``expiring.png`` (clock), ``expired.png`` (struck-out clock), ``none.png`` (empty ring),
+  ``expiring.png`` (clock), ``expired.png`` (cross), ``none.png`` (empty ring),
   ``unusable.png`` ("no entry" bar), ``error.png`` (exclamation mark) and ``code.png``
   (three dots, as in a code field).
 
@@ -14,7 +14,7 @@ A pixel's coverage is read from the distance at its centre (``0.5 - distance``, 
 which anti-aliases every edge without supersampling. Only the standard library is used,
 and the output is the same, byte for byte, on every run.
 
-Run it from the repository's root, with any Python 3.10 or newer:
+Run it with any Python 3.10 or newer; the PNG files are written next to this script:
 
     python icons/draw.py
 """
@@ -36,7 +36,7 @@ Paint = Colour | Callable[[float], Colour]
 
 
 class Shape(NamedTuple):
-    """A signed distance function and the box (x0, y0, x1, y1) outside which it is > 1."""
+    """A signed distance function, and a box (x0, y0, x1, y1) that holds the whole shape."""
 
     sdf: Callable[[float, float], float]
     box: tuple[float, float, float, float]
@@ -145,19 +145,6 @@ def union(*shapes: Shape) -> Shape:
     return Shape(lambda x, y: min(f(x, y) for f in sdfs), box)
 
 
-def subtract(shape: Shape, hole: Shape) -> Shape:
-    """The shape with the hole cut out of it."""
-    f, g = shape.sdf, hole.sdf
-    return Shape(lambda x, y: max(f(x, y), -g(x, y)), shape.box)
-
-
-def grow(shape: Shape, by: float) -> Shape:
-    """The shape made `by` pixels fatter all round."""
-    f = shape.sdf
-    x0, y0, x1, y1 = shape.box
-    return Shape(lambda x, y: f(x, y) - by, (x0 - by, y0 - by, x1 + by, y1 + by))
-
-
 # Canvas
 
 
@@ -245,13 +232,12 @@ def check_glyph() -> Shape:
     return polyline([(150, 262), (222, 334), (364, 190)], STROKE + 6)
 
 
-def expired_glyph() -> Shape:
-    slash = line(160, 160, 352, 352, STROKE - 6)
-    return union(subtract(clock(), grow(slash, 18)), slash)
+def cross_glyph() -> Shape:
+    return union(line(170, 170, 342, 342, STROKE + 6), line(342, 170, 170, 342, STROKE + 6))
 
 
 def exclamation_glyph() -> Shape:
-    return union(line(256, 146, 256, 290, STROKE + 12), circle(256, 364, 32))
+    return union(line(256, 140, 256, 272, STROKE + 12), circle(256, 364, 33))
 
 
 def dots_glyph() -> Shape:
@@ -279,7 +265,7 @@ def all_icons() -> dict[str, Callable[[], Canvas]]:
         "icon.png": workflow_icon,
         "valid.png": lambda: badge("#3ccf6e", "#1c8c44", check_glyph()),
         "expiring.png": lambda: badge("#ffbf3d", "#e08a00", clock()),
-        "expired.png": lambda: badge("#bd7474", "#8a4848", expired_glyph()),
+        "expired.png": lambda: badge("#bd7474", "#8a4848", cross_glyph()),
         "none.png": lambda: badge("#b3b9c1", "#858c96", ring(CENTRE, CENTRE, 108, STROKE)),
         "unusable.png": lambda: badge("#848b95", "#575e68", line(150, 256, 362, 256, STROKE + 18)),
         "error.png": lambda: badge("#f0525a", "#c0242c", exclamation_glyph()),

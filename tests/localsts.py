@@ -30,6 +30,13 @@ def _wait_for(port: int, process: subprocess.Popen, seconds: float = 20) -> None
     raise RuntimeError("moto_server did not listen in time")
 
 
+class IamUser(dict):
+    """A user's name, keys and device serials; its repr leaves the keys out of test output."""
+
+    def __repr__(self) -> str:
+        return f"IamUser({self['name']!r})"
+
+
 class LocalSts:
     """moto_server on 127.0.0.1 at a free port, with helpers to make IAM users."""
 
@@ -95,9 +102,9 @@ class LocalSts:
                 AuthenticationCode2="654321",
             )
             serials.append(serial)
-        return {
-            "name": name,
-            "key": key["AccessKeyId"],
-            "secret": key["SecretAccessKey"],
-            "serials": serials,
-        }
+        return IamUser(
+            name=name,
+            key=key["AccessKeyId"],
+            secret=key["SecretAccessKey"],
+            serials=serials,
+        )

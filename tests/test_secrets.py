@@ -1,0 +1,75 @@
+"""Keys, secrets, session tokens and codes stay out of logs, items and notifications."""
+
+import json
+import stat
+
+from conftest import dev_files, write_aws
+
+from afwf_mfa.logs import mask
+
+CODE = "482913"
+
+
+def _visible(items):
+    """What Alfred shows of items: everything but ``arg``, which it only hands on."""
+    return json.dumps([{k: v for k, v in i.items() if k != "arg"} for i in items])
+
+
+def test_a_login_and_a_failed_one_leak_no_secret(home, alfred, user, local_sts):
+    config, credentials = dev_files(user)
+    write_aws(home, config, credentials)
+    alfred.config["alfred_debug"] = "1"
+
+    typed = [alfred.items(q) for q in ("", "dev ", "dev 482", f"dev {CODE}")]
+    good = alfred.enter(typed[-1][0])
+    written = (home / ".aws/credentials").read_text()
+    session = dict(
+        line.split(" = ", 1) for line in written.split("[dev_mfa]\n")[1].splitlines() if line
+    )
+    alfred.extra_env["AWS_ENDPOINT_URL_STS"] = "http://127.0.0.1:9"
+    bad = alfred.enter(alfred.items(f"dev {CODE}")[0])
+
+    secrets = [
+        user["key"],
+        user["secret"],
+        session["aws_access_key_id"],
+        session["aws_secret_access_key"],
+        session["aws_session_token"],
+        CODE,
+    ]
+    log = (alfred.cache_dir / "afwf_mfa.log").read_text()
+    seen = "\n".join(
+        [log, *good.stderr, *bad.stderr, *map(_visible, typed)]
+        + [t for pair in good.notifications + bad.notifications for t in pair]
+    )
+    assert "login for dev" in log
+    assert "STS could not be reached" in bad.notifications[0][1]
+    for secret in secrets:
+        assert secret not in seen
+
+
+def test_workflow_folders_and_files_are_private(home, alfred, user):
+    config, credentials = dev_files(user, serial=False)
+    write_aws(home, config, credentials)
+
+    alfred.enter(alfred.items("dev 123456")[0])
+
+    for folder in (alfred.data_dir, alfred.cache_dir):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+        for path in folder.iterdir():
+            if path.is_file():
+                assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, path
+
+
+def test_mask_hides_keys_secrets_tokens_and_codes_but_keeps_times_and_accounts():
+    line = (
+        "key AKIAIOSFODNN7EXAMPLE secret wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY "
+        "code 123 456 and 654321 account 123456789012 at 03:31 on 2026-12-04"
+    )
+
+    masked = mask(line)
+
+    assert "AKIA****" in masked and "IOSFODNN7EXAMPLE" not in masked
+    assert "wJalr" not in masked
+    assert "123 456" not in masked and "654321" not in masked
+    assert "123456789012" in masked and "03:31" in masked and "2026-12-04" in masked
