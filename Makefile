@@ -12,7 +12,8 @@ venv: $(STAMP)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
+		--config-settings editable_mode=compat -e '.[dev]'
 	touch $(STAMP)
 
 demo: $(STAMP)  ## the main job against a local STS, in a throw-away home

@@ -3,7 +3,7 @@
 # the workflow, remember it in the cache folder, and run main.py with it.
 # Alfred gives no login shell, so the usual install places are tried in turn.
 
-cd "$(dirname "$0")" || exit 1
+case "$0" in */*) cd "${0%/*}" || exit 1 ;; esac
 command="$1"
 
 remembered="${alfred_workflow_cache:-$HOME/Library/Caches/afwf_mfa}/python"
@@ -25,21 +25,25 @@ candidates() {
   echo /usr/bin/python3
 }
 
+# The remembered interpreter is trusted while it exists and the configured
+# one has not changed, so a keystroke does not start Python twice.
 python=""
-if [ -z "$python_path" ] && [ -f "$remembered" ]; then
-  python=$(cat "$remembered")
-  [ -x "$python" ] || python=""
+if [ -f "$remembered" ]; then
+  read -r python < "$remembered"
+  if [ ! -x "$python" ] || { [ -n "$python_path" ] && [ "$python" != "$python_path" ]; }; then
+    python=""
+  fi
 fi
 if [ -z "$python" ]; then
   while read -r candidate; do
     if usable "$candidate"; then python="$candidate"; break; fi
     if [ -n "$python_path" ] && [ "$candidate" = "$python_path" ]; then
       configured_bad=1
+      break
     fi
   done < <(candidates)
-  if [ -n "$python" ] && [ -z "$python_path" ]; then
-    mkdir -p "$(dirname "$remembered")" && chmod 700 "$(dirname "$remembered")" \
-      && echo "$python" > "$remembered"
+  if [ -n "$python" ]; then
+    (umask 077 && mkdir -p "${remembered%/*}" && echo "$python" > "$remembered")
   fi
 fi
 

@@ -36,7 +36,7 @@ def filter_command(text: str) -> int:
     try:
         settings = settings_module.load()
         log_path = logs.setup(settings)
-        files = profiles.load(settings)
+        files = profiles.load_cached(settings)
         query = query_module.parse(text, list(files.profiles))
         items = views.render(files, Store(settings.data_dir), query, timetext.now())
     except MfaError as exc:

@@ -16,7 +16,7 @@ from .errors import ChooseDevice, CodeError, ProfileError, StsError, WrongDevice
 from .profiles import Profile
 from .query import check_code
 from .settings import Settings
-from .store import Store, key_fingerprint
+from .store import Store
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +142,7 @@ def login(settings: Settings, store: Store, name: str, code_text: str, serial=No
     base = _base_profile(files, name)
     check_writable(settings, base)
 
-    fingerprint = key_fingerprint(base.access_key_id or "")
+    fingerprint = base.key_fingerprint or ""
     if serial is None:
         serial = base.mfa_serial or store.device(base.name, fingerprint)
     found = serial is None

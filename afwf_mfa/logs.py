@@ -6,7 +6,6 @@ debugger shows, and DEBUG lines are kept.
 """
 
 import logging
-import logging.handlers
 import re
 import sys
 
@@ -39,6 +38,36 @@ class MaskingFormatter(logging.Formatter):
         return mask(super().format(record))
 
 
+class _LazyFileHandler(logging.Handler):
+    """A rotating log file opened on the first record, so a quiet keystroke pays nothing."""
+
+    def __init__(self, path, formatter: logging.Formatter):
+        super().__init__()
+        self.path = path
+        self.setFormatter(formatter)
+        self._file = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self._file is None:
+            import logging.handlers
+
+            try:
+                private_dir(self.path.parent)
+                self._file = logging.handlers.RotatingFileHandler(
+                    self.path, maxBytes=512 * 1024, backupCount=2, encoding="utf-8"
+                )
+                self.path.chmod(0o600)
+            except OSError:
+                self._file = logging.NullHandler()
+            self._file.setFormatter(self.formatter)
+        self._file.emit(record)
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+        super().close()
+
+
 def setup(settings: Settings) -> str:
     """Send the package's log to the cache folder; return the log file's path."""
     logger = logging.getLogger("afwf_mfa")
@@ -50,16 +79,7 @@ def setup(settings: Settings) -> str:
 
     formatter = MaskingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     path = settings.cache_dir / LOG_NAME
-    try:
-        private_dir(settings.cache_dir)
-        handler = logging.handlers.RotatingFileHandler(
-            path, maxBytes=512 * 1024, backupCount=2, encoding="utf-8"
-        )
-        path.chmod(0o600)
-    except OSError:
-        handler = logging.NullHandler()
-    handler.setFormatter(formatter)
-    logger.addHandler(handler)
+    logger.addHandler(_LazyFileHandler(path, formatter))
 
     if settings.debug:
         stream = logging.StreamHandler(sys.stderr)

@@ -2,20 +2,27 @@
 
 botocore's own ``configloader`` parses both files, so a profile here means
 exactly what it means to ``aws --profile NAME``. This module is on the
-keystroke path: it imports no botocore session or client.
+keystroke path: it imports no botocore session or client, and botocore's
+parser only when the files changed since the last keystroke (see
+:func:`load_cached`).
 """
 
 import configparser
 import dataclasses
 import datetime as dt
+import hashlib
+import json
+import logging
 import os
 from pathlib import Path
 
-from botocore import configloader
-from botocore.exceptions import ConfigNotFound, ConfigParseError
-
 from .errors import AwsFileError
 from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+CACHE_NAME = "profiles.json"
+CACHE_FORMAT = 1
 
 # The key that marks a section this workflow wrote; its value is the base
 # profile. botocore ignores keys it does not know.
@@ -38,6 +45,7 @@ class Profile:
     mfa_serial: str | None = None
     access_key_id: str | None = dataclasses.field(default=None, repr=False)
     secret_access_key: str | None = dataclasses.field(default=None, repr=False)
+    key_fingerprint: str | None = None
     ca_bundle: str | None = None
     expiration: dt.datetime | None = None
     owner: str | None = None
@@ -92,6 +100,9 @@ def read_sections(path: Path) -> dict[str, dict]:
             f"{path} starts with a byte-order mark, so the AWS CLI cannot read it.",
             "Save it as UTF-8 without BOM.",
         )
+    from botocore import configloader
+    from botocore.exceptions import ConfigNotFound, ConfigParseError
+
     try:
         return configloader.raw_config_parse(str(path))
     except ConfigNotFound:
@@ -109,6 +120,8 @@ def read_sections(path: Path) -> dict[str, dict]:
 
 def config_profiles(sections: dict[str, dict]) -> dict[str, dict]:
     """Map config sections to profiles the way botocore does."""
+    from botocore import configloader
+
     return configloader.build_profile_map(sections)["profiles"]
 
 
@@ -173,6 +186,7 @@ def _classify(name: str, config: dict, creds: dict) -> Profile:
 
     profile.access_key_id = keys["aws_access_key_id"]
     profile.secret_access_key = keys["aws_secret_access_key"]
+    profile.key_fingerprint = key_fingerprint(profile.access_key_id)
     # botocore reads aws_security_token before aws_session_token.
     if keys.get("aws_security_token") or keys.get("aws_session_token"):
         profile.kind = SESSION
@@ -182,13 +196,16 @@ def _classify(name: str, config: dict, creds: dict) -> Profile:
     return profile
 
 
+def key_fingerprint(access_key_id: str) -> str:
+    """A short stand-in for an access key ID, to notice when a profile's key changes."""
+    return hashlib.sha256(access_key_id.encode()).hexdigest()[:16]
+
+
 @dataclasses.dataclass
 class AwsFiles:
-    """Both files, parsed: their sections and the profiles they make."""
+    """The profiles both files make, in the files' order."""
 
     settings: Settings
-    config_sections: dict[str, dict]
-    credentials_sections: dict[str, dict]
     profiles: dict[str, Profile]
 
     def get(self, name: str) -> Profile | None:
@@ -226,4 +243,86 @@ def load(settings: Settings) -> AwsFiles:
         name: _classify(name, configs.get(name, {}), credentials_sections.get(name, {}))
         for name in names
     }
-    return AwsFiles(settings, config_sections, credentials_sections, profiles)
+    return AwsFiles(settings, profiles)
+
+
+# The cache keeps what the list needs and nothing secret: no keys, only a
+# fingerprint of the access key ID. It is keyed on both files' identity,
+# size and times, so any change to either file (an edit in place or an
+# atomic replace) makes the next keystroke parse them again.
+
+_PUBLIC_FIELDS = [
+    f.name
+    for f in dataclasses.fields(Profile)
+    if f.name not in ("access_key_id", "secret_access_key", "expiration")
+]
+
+
+def _file_key(path: Path) -> list | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+
+
+def _cache_key(settings: Settings) -> list:
+    return [
+        CACHE_FORMAT,
+        str(settings.config_file),
+        str(settings.credentials_file),
+        settings.suffix,
+        _file_key(settings.config_file),
+        _file_key(settings.credentials_file),
+    ]
+
+
+def _to_cache(files: AwsFiles, key: list) -> dict:
+    rows = []
+    for profile in files.profiles.values():
+        row = [getattr(profile, name) for name in _PUBLIC_FIELDS]
+        row.append(profile.expiration.isoformat() if profile.expiration else None)
+        rows.append(row)
+    return {"key": key, "fields": _PUBLIC_FIELDS + ["expiration"], "profiles": rows}
+
+
+def _from_cache(settings: Settings, data: dict) -> AwsFiles:
+    profiles = {}
+    for row in data["profiles"]:
+        values = dict(zip(data["fields"], row))
+        values["expiration"] = parse_expiration(values["expiration"])
+        profiles[values["name"]] = Profile(**values)
+    return AwsFiles(settings, profiles)
+
+
+def load_cached(settings: Settings) -> AwsFiles:
+    """The profiles, from the cache folder when neither file changed since."""
+    key = _cache_key(settings)
+    path = settings.cache_dir / CACHE_NAME
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+        if data.get("key") == key and data.get("fields") == _PUBLIC_FIELDS + ["expiration"]:
+            return _from_cache(settings, data)
+    except (OSError, ValueError, TypeError, KeyError):
+        pass
+
+    files = load(settings)
+    if _cache_key(settings) == key:
+        _write_cache(path, _to_cache(files, key))
+    return files
+
+
+def _write_cache(path: Path, data: dict) -> None:
+    import tempfile
+
+    from .store import private_dir
+
+    try:
+        private_dir(path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f, separators=(",", ":"))
+        os.replace(tmp, path)
+    except OSError as exc:
+        log.warning("could not cache the profiles: %s", exc)

@@ -5,11 +5,9 @@ device chosen for each profile (so the next login needs no IAM call).
 Folders are 0700 and files 0600: a device ARN names the user's account.
 """
 
-import hashlib
 import json
 import logging
 import os
-import tempfile
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -24,11 +22,6 @@ def private_dir(path: Path) -> Path:
     if path.stat().st_mode & 0o077:
         path.chmod(0o700)
     return path
-
-
-def key_fingerprint(access_key_id: str) -> str:
-    """A short stand-in for an access key ID, to notice when a profile's key changes."""
-    return hashlib.sha256(access_key_id.encode()).hexdigest()[:16]
 
 
 class Store:
@@ -49,6 +42,8 @@ class Store:
         return value if isinstance(value, dict) else {}
 
     def _write(self, name: str, value: dict) -> None:
+        import tempfile
+
         private_dir(self.data_dir)
         fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=self.data_dir)
         try:

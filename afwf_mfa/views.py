@@ -16,7 +16,7 @@ from .errors import MfaError
 from .profiles import BASE, AwsFiles, Profile
 from .query import Query, check_code
 from .settings import Settings
-from .store import Store, key_fingerprint
+from .store import Store
 
 ICON_VALID = "icons/valid.png"
 ICON_EXPIRING = "icons/expiring.png"
@@ -27,6 +27,10 @@ ICON_ERROR = "icons/error.png"
 ICON_CODE = "icons/code.png"
 
 EXPIRING_SOON = 3600
+
+# Alfred shows about nine rows at a time; past this many a list is typed
+# down rather than scrolled, and every item costs time on each keystroke.
+LIST_LIMIT = 40
 
 
 def _item(title: str, subtitle: str, icon: str, **fields) -> Item:
@@ -115,7 +119,18 @@ def list_items(files: AwsFiles, text: str, at: dt.datetime) -> list[Item]:
                 ICON_ERROR,
             )
         ]
-    return [profile_item(files, p, at) for p in matches]
+    items = [profile_item(files, p, at) for p in matches[:LIST_LIMIT]]
+    hidden = len(matches) - LIST_LIMIT
+    if hidden > 0:
+        noun = "profile matches" if hidden == 1 else "profiles match"
+        items.append(
+            _item(
+                f"{hidden} more {noun}",
+                "Type more of a name to narrow the list",
+                ICON_NONE,
+            )
+        )
+    return items
 
 
 def duration_label(seconds: int) -> str:
@@ -140,7 +155,7 @@ def _device_for(settings: Settings, store: Store, base: Profile) -> tuple[str | 
     """The device a login would use, or the choices the last login found."""
     if base.mfa_serial:
         return base.mfa_serial, []
-    fingerprint = key_fingerprint(base.access_key_id or "")
+    fingerprint = base.key_fingerprint or ""
     remembered = store.device(base.name, fingerprint)
     if remembered:
         return remembered, []

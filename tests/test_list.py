@@ -175,3 +175,51 @@ def test_unreadable_file_says_which_file_and_line_without_echoing_it(home, alfre
     assert "credentials at line 4" in items[0]["title"]
     assert "[dev] appears twice" in items[0]["title"]
     assert "TOPSECRETVALUE" not in str(items)
+
+
+def test_a_long_list_shows_the_best_matches_and_says_how_many_more(home, alfred):
+    write_aws(home, credentials="".join(f"[p{n:03}]\n{BASE_KEYS}" for n in range(120)))
+
+    items = alfred.items("")
+    narrowed = alfred.items("p11")
+
+    assert len(items) == 41
+    assert items[-1]["title"] == "80 more profiles match"
+    assert [i["title"] for i in narrowed] == [
+        "p110",
+        "p111",
+        "p112",
+        "p113",
+        "p114",
+        "p115",
+        "p116",
+        "p117",
+        "p118",
+        "p119",
+    ]
+
+
+def test_a_keystroke_after_a_change_to_either_file_sees_it(home, alfred):
+    write_aws(home, config="[profile a]\nregion = us-east-1\n", credentials=f"[a]\n{BASE_KEYS}")
+    assert _subtitles(alfred.items("")) == {"a": "us-east-1 · no MFA session yet"}
+
+    write_aws(home, config="[profile a]\nregion = eu-west-3\n")
+    assert _subtitles(alfred.items("")) == {"a": "eu-west-3 · no MFA session yet"}
+
+    with open(home / ".aws/credentials", "a") as f:
+        f.write(f"[b]\n{BASE_KEYS}")
+    assert list(_subtitles(alfred.items(""))) == ["a", "b"]
+
+
+def test_the_profile_cache_holds_no_secret(home, alfred):
+    write_aws(
+        home,
+        credentials="[a]\naws_access_key_id = AKIAEXAMPLEEXAMPLE01\n"
+        "aws_secret_access_key = verysecretverysecret\n",
+    )
+
+    alfred.items("")
+
+    cached = (alfred.cache_dir / "profiles.json").read_text()
+    assert '"a"' in cached
+    assert "AKIAEXAMPLEEXAMPLE01" not in cached and "verysecret" not in cached
