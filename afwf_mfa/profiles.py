@@ -289,7 +289,7 @@ def _to_cache(files: AwsFiles, key: list) -> dict:
 def _from_cache(settings: Settings, data: dict) -> AwsFiles:
     profiles = {}
     for row in data["profiles"]:
-        values = dict(zip(data["fields"], row))
+        values = dict(zip(data["fields"], row, strict=True))
         values["expiration"] = parse_expiration(values["expiration"])
         profiles[values["name"]] = Profile(**values)
     return AwsFiles(settings, profiles)
