@@ -38,7 +38,18 @@ class CodeError(MfaError):
 
 
 class StsError(MfaError):
-    """STS or IAM refused the request or could not be reached."""
+    """STS or IAM refused the request or could not be reached.
+
+    ``spent`` is true when STS judged the code, so it cannot be used again.
+    """
+
+    spent = False
+
+
+class CodeRejected(StsError):
+    """STS judged the code wrong or already used."""
+
+    spent = True
 
 
 class WrongDeviceError(StsError):

@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 # hangs where botocore's own timeouts cannot reach.
 DEADLINE = 10.0
 
+REUSED = "That code was just used, and AWS takes each code only once."
+
 
 @dataclasses.dataclass(frozen=True)
 class Outcome:
@@ -45,6 +47,8 @@ def _base_profile(files: profiles.AwsFiles, name: str) -> Profile:
         )
     if not profile.is_base:
         raise ProfileError(f"{profile.name} can't sign in with MFA.", f"It {profile.reason}.")
+    if profile.problem:
+        raise ProfileError(f"Fix {profile.name} first.", f"Its {profile.problem}.")
     return profile
 
 
@@ -148,6 +152,9 @@ def login(settings: Settings, store: Store, name: str, code_text: str, serial=No
     found = serial is None
     log.info("login for %s (device %s)", base.name, "to look up" if found else serial)
 
+    if store.code_used(base.name, serial, code.digits):
+        raise CodeError(REUSED, "Wait for the next code; it changes every 30 seconds.")
+
     def talk_to_sts():
         from .sts import Sts  # botocore's client machinery: only a login pays for it
 
@@ -159,7 +166,14 @@ def login(settings: Settings, store: Store, name: str, code_text: str, serial=No
                 store.offer_devices(base.name, fingerprint, devices)
                 raise ChooseDevice(base.name, devices)
             device = devices[0]
-        return device, sts.get_session_token(device, code.digits, settings.duration)
+        if store.code_used(base.name, device, code.digits):
+            raise CodeError(REUSED, "Wait for the next code; it changes every 30 seconds.")
+        try:
+            return device, sts.get_session_token(device, code.digits, settings.duration)
+        except StsError as exc:
+            if exc.spent:
+                store.record_code(base.name, device, code.digits)
+            raise
 
     try:
         device, session = _with_deadline(talk_to_sts, DEADLINE)
@@ -167,6 +181,7 @@ def login(settings: Settings, store: Store, name: str, code_text: str, serial=No
         if serial != base.mfa_serial:
             store.forget_device(base.name)
         raise
+    store.record_code(base.name, device, code.digits)
 
     write_session(settings, base, session)
     if device != base.mfa_serial:

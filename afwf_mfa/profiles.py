@@ -51,6 +51,7 @@ class Profile:
     owner: str | None = None
     in_config: bool = False
     in_credentials: bool = False
+    problem: str = ""
 
     @property
     def is_base(self) -> bool:
@@ -59,11 +60,12 @@ class Profile:
 
 def _line_of(error: Exception, path: Path) -> int | None:
     """The line number a parse error points at, without its text."""
-    if isinstance(error, configparser.ParsingError) and error.errors:
-        return error.errors[0][0]
     lineno = getattr(error, "lineno", None)
     if isinstance(lineno, int):
         return lineno
+    errors = getattr(error, "errors", None)
+    if errors:
+        return errors[0][0]
     if isinstance(error, UnicodeDecodeError):
         try:
             return path.read_bytes()[: error.start].count(b"\n") + 1
@@ -141,6 +143,29 @@ def parse_expiration(value: str | None) -> dt.datetime | None:
     return when
 
 
+# Keys whose value the login uses; an inline comment after one of them is
+# part of the value to botocore, and would be sent to AWS as such.
+_CHECKED_KEYS = (
+    "region",
+    "mfa_serial",
+    "output",
+    "aws_access_key_id",
+    "aws_secret_access_key",
+)
+
+
+def _inline_comment(values: dict) -> str:
+    """Which checked key carries an inline comment, said without its value."""
+    for key in _CHECKED_KEYS:
+        value = values.get(key)
+        if isinstance(value, str) and any(mark in value for mark in (" #", " ;", "\t#", "\t;")):
+            return (
+                f"{key} has a comment after its value, which the AWS CLI reads as part "
+                "of the value; put the comment on a line of its own"
+            )
+    return ""
+
+
 def _classify(name: str, config: dict, creds: dict) -> Profile:
     """Decide what ``aws --profile name`` would use, in botocore's provider order."""
     merged = {**config, **creds}
@@ -155,6 +180,7 @@ def _classify(name: str, config: dict, creds: dict) -> Profile:
         expiration=parse_expiration(merged.get("expiration")),
         in_config=bool(config) or name in ("default",),
         in_credentials=bool(creds),
+        problem=_inline_comment({**config, **creds}),
     )
 
     if merged.get("role_arn") and (

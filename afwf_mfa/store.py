@@ -5,15 +5,22 @@ device chosen for each profile (so the next login needs no IAM call).
 Folders are 0700 and files 0600: a device ARN names the user's account.
 """
 
+import hashlib
 import json
 import logging
 import os
+import time
 from pathlib import Path
 
 log = logging.getLogger(__name__)
 
 LAST_PROFILE = "last_profile.json"
 DEVICES = "devices.json"
+CODES = "codes.json"
+
+# A code is good for one 30-second step (AWS also takes it a step late) and
+# only once; the same code typed again within this long is a reuse.
+CODE_MEMORY = 90
 
 
 def private_dir(path: Path) -> Path:
@@ -90,3 +97,25 @@ class Store:
         devices = self._read(DEVICES)
         if devices.pop(profile, None) is not None:
             self._write(DEVICES, devices)
+
+    @staticmethod
+    def _code_key(profile: str, serial: str, code: str) -> str:
+        # Only a hash is kept, and only for a minute and a half.
+        return hashlib.sha256(f"{profile}\0{serial}\0{code}".encode()).hexdigest()
+
+    def code_used(self, profile: str, serial: str | None, code: str) -> bool:
+        """True when this code was sent for this profile and device moments ago."""
+        if not serial:
+            return False
+        used = self._read(CODES).get(self._code_key(profile, serial, code))
+        return isinstance(used, (int, float)) and time.time() - used < CODE_MEMORY
+
+    def record_code(self, profile: str, serial: str, code: str) -> None:
+        now = time.time()
+        codes = {
+            k: v
+            for k, v in self._read(CODES).items()
+            if isinstance(v, (int, float)) and now - v < CODE_MEMORY
+        }
+        codes[self._code_key(profile, serial, code)] = now
+        self._write(CODES, codes)

@@ -22,7 +22,7 @@ from botocore.exceptions import (
 )
 
 from . import __version__
-from .errors import StsError, WrongDeviceError
+from .errors import CodeRejected, StsError, WrongDeviceError
 from .profiles import Profile
 
 log = logging.getLogger(__name__)
@@ -157,7 +157,7 @@ def client_error(
     log.warning("%s failed while %s: %s", name, during, code)
 
     if code == "AccessDenied" and "invalid MFA one time pass code" in message:
-        return StsError(
+        return CodeRejected(
             "AWS did not accept that code: it is wrong or was already used.",
             "Wait for the next code and try again.",
         )

@@ -79,6 +79,14 @@ def profile_item(files: AwsFiles, profile: Profile, at: dt.datetime) -> Item:
         )
     state, icon = session_state(files, profile, at)
     region = profile.region or "no region"
+    if profile.problem:
+        return _item(
+            profile.name,
+            f"Fix first: {profile.problem}",
+            ICON_UNUSABLE,
+            autocomplete=f"{profile.name} ",
+            uid=f"profile:{profile.name}",
+        )
     return _item(
         profile.name,
         f"{region} · {state}",
@@ -179,6 +187,8 @@ def profile_items(files: AwsFiles, store: Store, query: Query, at: dt.datetime) 
                 ICON_UNUSABLE,
             )
         ]
+    if base.problem:
+        return [_item(f"Fix {base.name} first", f"Its {base.problem}", ICON_UNUSABLE)]
     blocker = _session_blocker(files, base)
     if blocker:
         return [blocker]
@@ -203,6 +213,15 @@ def profile_items(files: AwsFiles, store: Store, query: Query, at: dt.datetime) 
         ]
     if code.digits is None:
         return [_item(code.problem, f"MFA code for {base.name} · {device}", ICON_CODE)]
+
+    if store.code_used(base.name, serial, code.digits):
+        return [
+            _item(
+                "That code was just used",
+                "AWS takes each code only once: wait for the next one (every 30 seconds)",
+                ICON_CODE,
+            )
+        ]
 
     title = f"Get a {duration_label(settings.duration)} session for {base.name}"
     target = settings.session_name(base.name)

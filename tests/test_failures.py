@@ -20,8 +20,8 @@ def files(home):
     return snapshot(home)
 
 
-def enter(alfred, serial=SERIAL):
-    arg = json.dumps({"profile": "dev", "code": "123456", "serial": serial})
+def enter(alfred, serial=SERIAL, code="123456"):
+    arg = json.dumps({"profile": "dev", "code": code, "serial": serial})
     return alfred.enter({"arg": arg})
 
 
@@ -139,7 +139,7 @@ def test_wrong_device_forgets_the_remembered_one(home, fault_sts, faulty_alfred)
         "code": "AccessDenied",
         "message": "MultiFactorAuthentication failed, unable to validate MFA code.",
     }
-    enter(faulty_alfred, serial=None)
+    enter(faulty_alfred, serial=None, code="654321")
 
     assert "looked up" in faulty_alfred.items("dev ")[0]["subtitle"]
 
@@ -152,3 +152,33 @@ def test_bad_code_is_never_sent(files, home, fault_sts, faulty_alfred):
     assert fault_sts.actions == []
     assert "no letters" in outputs.notifications[0][1]
     assert snapshot(home) == files
+
+
+def test_a_code_used_moments_ago_is_caught_before_sts(files, home, fault_sts, faulty_alfred):
+    fault_sts.behaviour = {"kind": "session", "seconds": 3600}
+    enter(faulty_alfred, code="246810")
+    after_first = snapshot(home)
+
+    shown = faulty_alfred.items("dev 246 810")
+    outputs = enter(faulty_alfred, code="246810")
+
+    assert fault_sts.actions == ["GetSessionToken"]
+    assert shown[0]["title"] == "That code was just used"
+    assert shown[0]["valid"] is False
+    assert "Wait for the next code" in outputs.notifications[0][1]
+    assert snapshot(home) == after_first
+
+
+def test_a_code_sts_rejected_is_not_sent_again(files, home, fault_sts, faulty_alfred):
+    fault_sts.behaviour = {
+        "kind": "error",
+        "status": 403,
+        "code": "AccessDenied",
+        "message": "MultiFactorAuthentication failed with invalid MFA one time pass code.",
+    }
+    enter(faulty_alfred, code="135790")
+
+    outputs = enter(faulty_alfred, code="135790")
+
+    assert fault_sts.actions == ["GetSessionToken"]
+    assert "just used" in outputs.notifications[0][1]

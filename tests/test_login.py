@@ -115,7 +115,7 @@ def test_login_without_mfa_serial_finds_and_remembers_the_device(home, alfred, u
 
     # The second login needs no IAM call: IAM is now unreachable.
     alfred.extra_env["AWS_ENDPOINT_URL_IAM"] = "http://127.0.0.1:9"
-    second = login(alfred)
+    second = login(alfred, "dev 654321")
 
     assert second.notifications[0][0].startswith("dev_mfa ready until")
 

@@ -8,6 +8,7 @@ from conftest import dev_files, write_aws
 from afwf_mfa.logs import mask
 
 CODE = "482913"
+OTHER_CODE = "739204"
 
 
 def _visible(items):
@@ -27,7 +28,8 @@ def test_a_login_and_a_failed_one_leak_no_secret(home, alfred, user, local_sts):
         line.split(" = ", 1) for line in written.split("[dev_mfa]\n")[1].splitlines() if line
     )
     alfred.extra_env["AWS_ENDPOINT_URL_STS"] = "http://127.0.0.1:9"
-    bad = alfred.enter(alfred.items(f"dev {CODE}")[0])
+    assert alfred.items(f"dev {CODE}")[0]["title"] == "That code was just used"
+    bad = alfred.enter(alfred.items(f"dev {OTHER_CODE}")[0])
 
     secrets = [
         user["key"],
@@ -36,6 +38,7 @@ def test_a_login_and_a_failed_one_leak_no_secret(home, alfred, user, local_sts):
         session["aws_secret_access_key"],
         session["aws_session_token"],
         CODE,
+        OTHER_CODE,
     ]
     log = (alfred.cache_dir / "afwf_mfa.log").read_text()
     seen = "\n".join(
