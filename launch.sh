@@ -47,10 +47,20 @@ if [ -z "$python" ]; then
   fi
 fi
 
+# JSON string escaping for the two messages below, which may quote a path.
+json() {
+  local s=${1//\\/\\\\}
+  s=${s//\"/\\\"}
+  s=${s//$'\t'/ }
+  printf '%s' "${s//$'\n'/ }"
+}
+
 if [ -z "$python" ]; then
   title="No Python 3.10 or newer that can run this workflow"
   fix="Install Python from python.org or with Homebrew (brew install python), or set its path in the workflow's configuration."
   [ -n "$configured_bad" ] && title="The configured Python ($python_path) cannot run this workflow"
+  title=$(json "$title")
+  fix=$(json "$fix")
   case "$command" in
     filter)
       printf '{"items":[{"title":"%s","subtitle":"%s","valid":false,"icon":{"path":"icons/error.png"}}]}\n' "$title" "$fix" ;;

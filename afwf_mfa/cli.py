@@ -39,6 +39,12 @@ def filter_command(text: str) -> int:
         files = profiles.load_cached(settings)
         query = query_module.parse(text, list(files.profiles))
         items = views.render(files, Store(settings.data_dir), query, timetext.now())
+        log.debug(
+            "filter: %d profiles, %s, %d items",
+            len(files.profiles),
+            "profile and code" if query.profile else "list",
+            len(items),
+        )
     except MfaError as exc:
         items = [views.error_item(exc)]
     except Exception:
@@ -93,7 +99,9 @@ def login_command(args: list[str]) -> int:
     granted = timetext.span(round(outcome.granted / 60) * 60)
     until = timetext.clock(outcome.expiration)
     title = f"{outcome.session_name} ready until {until} ({granted})"
-    text = f"Use it with --profile {outcome.session_name}. Its expiry is on the clipboard."
+    text = f"Use it with --profile {outcome.session_name}."
+    if in_alfred:
+        text += " Its expiry is on the clipboard."
     return _report(in_alfred, "ok", timetext.iso(outcome.expiration), title, text, status=0)
 
 
@@ -114,6 +122,7 @@ def last_command() -> int:
 
     try:
         settings = settings_module.load()
+        logs.setup(settings)
         name = Store(settings.data_dir).last_profile()
     except MfaError:
         name = None

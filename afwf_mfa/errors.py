@@ -40,10 +40,12 @@ class CodeError(MfaError):
 class StsError(MfaError):
     """STS or IAM refused the request or could not be reached.
 
-    ``spent`` is true when STS judged the code, so it cannot be used again.
+    ``spent`` is true when STS judged the code, so it cannot be used again;
+    ``throttled`` when AWS refused the request unread, so it may be repeated.
     """
 
     spent = False
+    throttled = False
 
 
 class CodeRejected(StsError):

@@ -21,8 +21,9 @@ from .store import Store
 log = logging.getLogger(__name__)
 
 # The whole network part of a login ends by then, even if a name lookup
-# hangs where botocore's own timeouts cannot reach.
-DEADLINE = 10.0
+# hangs where botocore's own timeouts cannot reach; with starting Python and
+# writing the files, the user hears back within 10 seconds.
+DEADLINE = 8.0
 
 REUSED = "That code was just used, and AWS takes each code only once."
 
@@ -52,8 +53,12 @@ def _base_profile(files: profiles.AwsFiles, name: str) -> Profile:
     return profile
 
 
-def _with_deadline(work, seconds: float):
-    """Run ``work`` in a thread and give up waiting after ``seconds``."""
+def _with_deadline(work, seconds: float, progress: dict):
+    """Run ``work`` in a thread and give up waiting after ``seconds``.
+
+    ``work`` sets ``progress["code_sent"]`` once the code is on its way, so
+    the message can say whether the code is spent.
+    """
     result = {}
 
     def run():
@@ -66,10 +71,11 @@ def _with_deadline(work, seconds: float):
     thread.start()
     thread.join(seconds)
     if thread.is_alive():
-        log.warning("no answer from STS within %.0f s", seconds)
+        log.warning("no answer from AWS within %.0f s", seconds)
+        then = "then use the next code" if progress.get("code_sent") else "then try again"
         raise StsError(
-            f"STS did not answer within {seconds:.0f} seconds.",
-            "Check your network, proxy or VPN, then use the next code.",
+            f"AWS did not answer within {seconds:.0f} seconds.",
+            f"Check your network, proxy or VPN, {then}.",
         )
     if "error" in result:
         raise result["error"]
@@ -138,9 +144,15 @@ def login(settings: Settings, store: Store, name: str, code_text: str, serial=No
     if code.digits is None:
         raise CodeError(f"{code.problem}.", "Type the 6 digits your authenticator shows.")
 
-    # Writing a profile for the AWS CLI means writing the files it reads.
+    # Writing a profile for the AWS CLI means writing the files it reads;
+    # Alfred does not pass on the shell's proxy and CA settings, the
+    # workflow's configuration does. A profile's own ca_bundle still wins.
     os.environ["AWS_CONFIG_FILE"] = str(settings.config_file)
     os.environ["AWS_SHARED_CREDENTIALS_FILE"] = str(settings.credentials_file)
+    if settings.https_proxy:
+        os.environ["HTTPS_PROXY"] = settings.https_proxy
+    if settings.ca_bundle:
+        os.environ["AWS_CA_BUNDLE"] = str(settings.ca_bundle)
 
     files = profiles.load(settings)
     base = _base_profile(files, name)
@@ -155,6 +167,8 @@ def login(settings: Settings, store: Store, name: str, code_text: str, serial=No
     if store.code_used(base.name, serial, code.digits):
         raise CodeError(REUSED, "Wait for the next code; it changes every 30 seconds.")
 
+    progress = {}
+
     def talk_to_sts():
         from .sts import Sts  # botocore's client machinery: only a login pays for it
 
@@ -168,6 +182,7 @@ def login(settings: Settings, store: Store, name: str, code_text: str, serial=No
             device = devices[0]
         if store.code_used(base.name, device, code.digits):
             raise CodeError(REUSED, "Wait for the next code; it changes every 30 seconds.")
+        progress["code_sent"] = True
         try:
             return device, sts.get_session_token(device, code.digits, settings.duration)
         except StsError as exc:
@@ -176,7 +191,7 @@ def login(settings: Settings, store: Store, name: str, code_text: str, serial=No
             raise
 
     try:
-        device, session = _with_deadline(talk_to_sts, DEADLINE)
+        device, session = _with_deadline(talk_to_sts, DEADLINE, progress)
     except WrongDeviceError:
         if serial != base.mfa_serial:
             store.forget_device(base.name)

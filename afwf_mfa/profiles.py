@@ -49,6 +49,8 @@ class Profile:
     ca_bundle: str | None = None
     expiration: dt.datetime | None = None
     owner: str | None = None
+    config_owner: str | None = None
+    credentials_owner: str | None = None
     in_config: bool = False
     in_credentials: bool = False
     problem: str = ""
@@ -166,7 +168,9 @@ def _inline_comment(values: dict) -> str:
     return ""
 
 
-def _classify(name: str, config: dict, creds: dict) -> Profile:
+def _classify(
+    name: str, config: dict, creds: dict, in_config: bool, in_credentials: bool
+) -> Profile:
     """Decide what ``aws --profile name`` would use, in botocore's provider order."""
     merged = {**config, **creds}
     profile = Profile(
@@ -177,9 +181,11 @@ def _classify(name: str, config: dict, creds: dict) -> Profile:
         mfa_serial=merged.get("mfa_serial") or None,
         ca_bundle=merged.get("ca_bundle") or None,
         owner=merged.get(OWNER_KEY) or None,
+        config_owner=config.get(OWNER_KEY) or None,
+        credentials_owner=creds.get(OWNER_KEY) or None,
         expiration=parse_expiration(merged.get("expiration")),
-        in_config=bool(config) or name in ("default",),
-        in_credentials=bool(creds),
+        in_config=in_config,
+        in_credentials=in_credentials,
         problem=_inline_comment({**config, **creds}),
     )
 
@@ -207,7 +213,10 @@ def _classify(name: str, config: dict, creds: dict) -> Profile:
     elif config.get("aws_access_key_id") and config.get("aws_secret_access_key"):
         keys = config
     if keys is None:
-        profile.reason = "has no access keys"
+        if merged.get("aws_access_key_id"):
+            profile.reason = "has an access key ID but no secret access key"
+        else:
+            profile.reason = "has no access keys"
         return profile
 
     profile.access_key_id = keys["aws_access_key_id"]
@@ -235,7 +244,7 @@ class AwsFiles:
     profiles: dict[str, Profile]
 
     def get(self, name: str) -> Profile | None:
-        """The profile ``name``; case-insensitive when that is unambiguous."""
+        """The profile ``name``; case-insensitive only when that is unambiguous."""
         if name in self.profiles:
             return self.profiles[name]
         folded = [p for n, p in self.profiles.items() if n.casefold() == name.casefold()]
@@ -244,6 +253,17 @@ class AwsFiles:
     def session_of(self, base: str) -> Profile | None:
         """The MFA session profile of ``base``, if there is one."""
         return self.profiles.get(self.settings.session_name(base))
+
+    def foreign_session(self, base: Profile) -> str | None:
+        """The file whose session section for ``base`` this workflow did not write."""
+        session = self.session_of(base.name)
+        if session is None:
+            return None
+        if session.in_credentials and session.credentials_owner != base.name:
+            return str(self.settings.credentials_file)
+        if session.in_config and session.config_owner != base.name:
+            return str(self.settings.config_file)
+        return None
 
     def is_session_entry(self, profile: Profile) -> bool:
         """True when ``profile`` is shown as another profile's session, not on its own."""
@@ -266,7 +286,13 @@ def load(settings: Settings) -> AwsFiles:
     names = list(configs)
     names += [n for n in credentials_sections if n not in configs]
     profiles = {
-        name: _classify(name, configs.get(name, {}), credentials_sections.get(name, {}))
+        name: _classify(
+            name,
+            configs.get(name, {}),
+            credentials_sections.get(name, {}),
+            name in configs,
+            name in credentials_sections,
+        )
         for name in names
     }
     return AwsFiles(settings, profiles)

@@ -32,12 +32,15 @@ def parse(raw: str, names: list[str]) -> Query:
     """Split ``raw`` against the known profile ``names``."""
     typed = raw.lstrip()
     text = typed.strip()
-    folded = typed.casefold()
 
-    for name in sorted(names, key=len, reverse=True):
-        key = name.casefold()
-        if folded.startswith(key) and len(typed) > len(name) and typed[len(name)].isspace():
-            return Query(text, profile=name, code_text=typed[len(name) :].strip())
+    # The exact spelling wins: AWS profile names are case-sensitive, and two
+    # may differ only in case. The longest name wins among equals.
+    longest_first = sorted(names, key=len, reverse=True)
+    for same in (str, str.casefold):
+        for name in longest_first:
+            head = typed[: len(name)]
+            if len(typed) > len(name) and typed[len(name)].isspace() and same(head) == same(name):
+                return Query(text, profile=name, code_text=typed[len(name) :].strip())
 
     match = _TRAILING_CODE.fullmatch(text)
     if match and not any(n.casefold().startswith(text.casefold()) for n in names):

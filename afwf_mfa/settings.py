@@ -31,6 +31,8 @@ class Settings:
     duration: int = DEFAULT_DURATION
     suffix: str = "_mfa"
     debug: bool = False
+    https_proxy: str = ""
+    ca_bundle: Path | None = None
 
     def session_name(self, base: str) -> str:
         """The name of the profile that holds ``base``'s MFA session."""
@@ -96,6 +98,19 @@ def load(env: dict[str, str] | None = None) -> Settings:
     duration_raw = env.get("session_duration", "").strip()
     duration = _duration(duration_raw) if duration_raw else DEFAULT_DURATION
 
+    https_proxy = env.get("https_proxy", "").strip()
+    if https_proxy and "://" not in https_proxy:
+        raise SettingsError(
+            f"The HTTPS proxy setting {https_proxy!r} is not a URL.",
+            "Write it as http://host:port in the workflow's configuration.",
+        )
+    ca_bundle = env.get("ca_bundle", "").strip()
+    if ca_bundle and not _path(ca_bundle).is_file():
+        raise SettingsError(
+            f"The CA bundle setting names {ca_bundle}, which is not a file.",
+            "Pick the PEM file of your organisation's certificates in the configuration.",
+        )
+
     return Settings(
         config_file=_path(config),
         credentials_file=_path(credentials),
@@ -104,4 +119,6 @@ def load(env: dict[str, str] | None = None) -> Settings:
         duration=duration,
         suffix=suffix,
         debug=env.get("alfred_debug") == "1",
+        https_proxy=https_proxy,
+        ca_bundle=_path(ca_bundle) if ca_bundle else None,
     )

@@ -9,14 +9,17 @@ import dataclasses
 import datetime as dt
 import logging
 import os
+import time
 
 import botocore.session
 from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
+    ConnectionClosedError,
     ConnectTimeoutError,
     EndpointConnectionError,
+    InvalidRegionError,
     ReadTimeoutError,
     SSLError,
 )
@@ -32,14 +35,24 @@ DEFAULT_REGION = "us-east-1"
 # Explicit network limits: a hung endpoint must not hold the login past its
 # deadline, and a throttled call is retried a bounded number of times.
 CONNECT_TIMEOUT = 3
-READ_TIMEOUT = 5
+READ_TIMEOUT = 4
 MAX_ATTEMPTS = 3
-CLIENT_CONFIG = Config(
+THROTTLE_PAUSE = 0.5
+
+# Lookups carry no code and may be retried by botocore. GetSessionToken is
+# sent once per attempt of ours: after a timeout or a dropped connection AWS
+# may already have taken the code, and sending it again would earn a
+# misleading "wrong code". Only a throttled request, which AWS refused
+# before looking at it, is sent again.
+LOOKUP_CONFIG = Config(
     connect_timeout=CONNECT_TIMEOUT,
     read_timeout=READ_TIMEOUT,
     retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
     user_agent_extra=f"afwf_mfa/{__version__}",
 )
+CODE_CONFIG = LOOKUP_CONFIG.merge(Config(retries={"total_max_attempts": 1}))
+
+THROTTLED = ("Throttling", "ThrottlingException", "RequestLimitExceeded")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,16 +81,17 @@ class Sts:
         self._session.set_config_variable("profile", profile.name)
         self._clients = {}
 
-    def _client(self, service: str):
-        if service not in self._clients:
-            self._clients[service] = self._session.create_client(
+    def _client(self, service: str, config: Config = LOOKUP_CONFIG):
+        key = (service, id(config))
+        if key not in self._clients:
+            self._clients[key] = self._session.create_client(
                 service,
                 region_name=self.region,
                 aws_access_key_id=self.profile.access_key_id,
                 aws_secret_access_key=self.profile.secret_access_key,
-                config=CLIENT_CONFIG,
+                config=config,
             )
-        return self._clients[service]
+        return self._clients[key]
 
     def find_devices(self) -> list[str]:
         """The serials of the user's MFA devices that STS accepts codes from.
@@ -112,10 +126,19 @@ class Sts:
 
     def get_session_token(self, serial: str, code: str, duration: int) -> Session:
         """Exchange an MFA code for session credentials."""
-        with _translated(self.profile, during="getting a session", serial=serial):
-            answer = self._client("sts").get_session_token(
-                DurationSeconds=duration, SerialNumber=serial, TokenCode=code
-            )
+        with _translated(self.profile, during="getting a session"):
+            client = self._client("sts", CODE_CONFIG)
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                with _translated(self.profile, during="getting a session", serial=serial):
+                    answer = client.get_session_token(
+                        DurationSeconds=duration, SerialNumber=serial, TokenCode=code
+                    )
+                break
+            except StsError as exc:
+                if not exc.throttled or attempt == MAX_ATTEMPTS:
+                    raise
+                time.sleep(THROTTLE_PAUSE * attempt)
         creds = answer["Credentials"]
         return Session(
             access_key_id=creds["AccessKeyId"],
@@ -142,7 +165,7 @@ class _translated:
         if isinstance(exc, ClientError):
             raise client_error(exc, self.profile, self.during, self.serial) from None
         if isinstance(exc, BotoCoreError):
-            raise connection_error(exc, self.profile) from None
+            raise connection_error(exc, self.profile, self.during) from None
         return False
 
 
@@ -154,7 +177,8 @@ def client_error(
     code = error.get("Code", "")
     message = error.get("Message", "") or ""
     name = profile.name
-    log.warning("%s failed while %s: %s", name, during, code)
+    # The log is masked, so AWS's own text (which can echo a code) is safe there.
+    log.warning("%s failed while %s: %s: %s", name, during, code, message)
 
     if code == "AccessDenied" and "invalid MFA one time pass code" in message:
         return CodeRejected(
@@ -210,30 +234,45 @@ def client_error(
             f"STS is not enabled in {profile.region or DEFAULT_REGION} for this account.",
             f"Enable the region, or set another region in [profile {name}].",
         )
-    if code in ("Throttling", "ThrottlingException", "RequestLimitExceeded"):
-        return StsError(
+    if code in THROTTLED:
+        error = StsError(
             "AWS is throttling requests right now.", "Wait a minute, then use the next code."
         )
+        error.throttled = True
+        return error
     return StsError(
         f"AWS answered {code or 'an error'} while {during}.",
         "The workflow's log has the details.",
     )
 
 
-def connection_error(exc: BotoCoreError, profile: Profile) -> StsError:
+def connection_error(exc: BotoCoreError, profile: Profile, during: str = "") -> StsError:
     """The user's message when STS could not be reached or answered nonsense."""
-    log.warning("%s: %s", profile.name, type(exc).__name__)
+    then = "then use the next code" if during == "getting a session" else "then try again"
+    log.warning("%s: %s: %s", profile.name, type(exc).__name__, exc)
     if isinstance(exc, SSLError):
         return StsError(
             "The STS endpoint's certificate could not be verified.",
-            f"If you are behind a TLS-inspecting proxy, set ca_bundle in [profile {profile.name}]"
-            " or in the workflow's configuration.",
+            f"Behind a TLS-inspecting proxy, set ca_bundle in [profile {profile.name}] or "
+            "the CA bundle in the workflow's configuration.",
         )
     if isinstance(exc, (ConnectTimeoutError, ReadTimeoutError)):
-        return StsError("STS did not answer in time.", "Check your network or VPN and try again.")
+        return StsError(
+            "AWS did not answer in time.", f"Check your network, proxy or VPN, {then}."
+        )
     if isinstance(exc, EndpointConnectionError):
         return StsError(
             "STS could not be reached.", "Check your network, proxy or VPN and try again."
+        )
+    if isinstance(exc, ConnectionClosedError):
+        return StsError(
+            "The connection to AWS broke off before it answered.",
+            f"Check your network, proxy or VPN, {then}.",
+        )
+    if isinstance(exc, InvalidRegionError):
+        return StsError(
+            f"The region of {profile.name} is not a valid AWS region name.",
+            f"Fix region in [profile {profile.name}].",
         )
     return StsError(
         f"The request to STS failed ({type(exc).__name__}).", "The workflow's log has details."

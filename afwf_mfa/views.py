@@ -7,6 +7,7 @@ the only one that must pass the typed code on to the login carries it in
 
 import datetime as dt
 import json
+import os
 
 from afwf.item import Icon, Item
 from afwf.script_filter import ScriptFilter
@@ -31,6 +32,15 @@ EXPIRING_SOON = 3600
 # Alfred shows about nine rows at a time; past this many a list is typed
 # down rather than scrolled, and every item costs time on each keystroke.
 LIST_LIMIT = 40
+
+
+def display_path(path) -> str:
+    """A path as a Mac user reads it, with ``~`` for the home folder."""
+    text = str(path)
+    home = os.path.expanduser("~")
+    if home not in ("", "/") and (text == home or text.startswith(home + os.sep)):
+        return "~" + text[len(home) :]
+    return text
 
 
 def _item(title: str, subtitle: str, icon: str, **fields) -> Item:
@@ -113,7 +123,7 @@ def list_items(files: AwsFiles, text: str, at: dt.datetime) -> list[Item]:
             _item(
                 "No AWS profiles found",
                 f"Add an access key with 'aws configure --profile NAME' "
-                f"(looked in {files.settings.credentials_file})",
+                f"(looked in {display_path(files.settings.credentials_file)})",
                 ICON_ERROR,
             )
         ]
@@ -122,8 +132,8 @@ def list_items(files: AwsFiles, text: str, at: dt.datetime) -> list[Item]:
         return [
             _item(
                 f"No profile matches {text!r}",
-                f"Profiles come from {files.settings.config_file} and "
-                f"{files.settings.credentials_file}",
+                f"Profiles come from {display_path(files.settings.config_file)} and "
+                f"{display_path(files.settings.credentials_file)}",
                 ICON_ERROR,
             )
         ]
@@ -148,12 +158,12 @@ def duration_label(seconds: int) -> str:
 def _session_blocker(files: AwsFiles, base: Profile) -> Item | None:
     """An item explaining why ``base``'s session profile cannot be written, if so."""
     name = files.settings.session_name(base.name)
-    session = files.session_of(base.name)
-    if session is None or session.owner == base.name:
+    where = files.foreign_session(base)
+    if where is None:
         return None
     return _item(
         f"{name} was not written by this workflow, so it is left alone",
-        f"Rename or remove [{name}] in your AWS files, "
+        f"Rename or remove its section in {display_path(where)}, "
         "or choose another session suffix in the workflow's configuration",
         ICON_UNUSABLE,
     )
@@ -251,12 +261,20 @@ def render(files: AwsFiles, store: Store, query: Query, at: dt.datetime) -> list
     """The items Alfred shows for ``query``."""
     if query.profile is not None:
         return profile_items(files, store, query, at)
+    if query.text.replace(" ", "").isdigit() and query.profile is None:
+        return [
+            _item(
+                "Type the profile before the code",
+                "For example: mfa dev 123456",
+                ICON_CODE,
+            )
+        ]
     if query.unknown is not None:
         return [
             _item(
                 f"There is no profile named {query.unknown!r}",
-                f"Profiles come from {files.settings.config_file} and "
-                f"{files.settings.credentials_file}",
+                f"Profiles come from {display_path(files.settings.config_file)} and "
+                f"{display_path(files.settings.credentials_file)}",
                 ICON_ERROR,
             )
         ]

@@ -101,7 +101,9 @@ def test_a_hanging_endpoint_ends_in_a_message(files, home, fault_sts, faulty_alf
     outputs = enter(faulty_alfred)
     elapsed = time.monotonic() - started
 
-    assert "STS did not answer" in outputs.notifications[0][1]
+    assert "AWS did not answer" in outputs.notifications[0][1]
+    assert "use the next code" in outputs.notifications[0][1]
+    assert fault_sts.actions == ["GetSessionToken"], "a code that may be spent is not resent"
     assert outputs.clipboard == []
     assert snapshot(home) == files
     assert elapsed < 20, "the login must not wait for the endpoint to give up"
@@ -182,3 +184,26 @@ def test_a_code_sts_rejected_is_not_sent_again(files, home, fault_sts, faulty_al
 
     assert fault_sts.actions == ["GetSessionToken"]
     assert "just used" in outputs.notifications[0][1]
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "expected"),
+    [
+        ({"kind": "drop"}, "The connection to AWS broke off"),
+        (
+            {"kind": "error", "status": 500, "code": "InternalFailure", "message": "oops"},
+            "AWS answered InternalFailure",
+        ),
+    ],
+)
+def test_a_code_that_may_have_reached_aws_is_sent_once(
+    files, home, fault_sts, faulty_alfred, behaviour, expected
+):
+    fault_sts.behaviour = behaviour
+
+    outputs = enter(faulty_alfred)
+
+    assert fault_sts.actions == ["GetSessionToken"]
+    assert expected in outputs.notifications[0][1]
+    assert outputs.clipboard == []
+    assert snapshot(home) == files

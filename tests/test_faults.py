@@ -135,13 +135,17 @@ def test_a_hung_name_lookup_ends_at_the_deadline(tmp_path, monkeypatch):
 
 def test_clients_have_explicit_timeouts_and_attempts():
     profile = Profile(name="dev", kind="base", access_key_id="AKIAX", secret_access_key="s")
+    talk = sts.Sts(profile)
 
-    client = sts.Sts(profile)._client("sts")
+    lookup = talk._client("sts").meta.config
+    code = talk._client("sts", sts.CODE_CONFIG).meta.config
 
-    assert client.meta.config.connect_timeout == sts.CONNECT_TIMEOUT == 3
-    assert client.meta.config.read_timeout == sts.READ_TIMEOUT == 5
-    assert client.meta.config.retries["total_max_attempts"] == sts.MAX_ATTEMPTS == 3
-    assert login.DEADLINE == 10
+    assert (lookup.connect_timeout, lookup.read_timeout) == (3, 4)
+    assert (code.connect_timeout, code.read_timeout) == (3, 4)
+    assert lookup.retries["total_max_attempts"] == 3
+    assert code.retries["total_max_attempts"] == 1, "botocore must not resend a code"
+    assert sts.MAX_ATTEMPTS == 3
+    assert login.DEADLINE == 8
 
 
 def _resolved(home, profile):

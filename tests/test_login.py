@@ -242,3 +242,17 @@ def test_hotkey_opens_alfred_on_the_last_profile(home, alfred, user):
 
     assert alfred.hotkey().reopened == ["dev "]
     assert alfred.items("dev ")[0]["title"] == "Type the 6-digit MFA code for dev"
+
+
+def test_bad_proxy_or_ca_bundle_settings_say_which_setting(home, alfred, user):
+    config, credentials = dev_files(user)
+    write_aws(home, config, credentials)
+
+    alfred.config["https_proxy"] = "proxy:3128"
+    proxy = alfred.items("dev 123456")[0]["title"]
+    alfred.config["https_proxy"] = ""
+    alfred.config["ca_bundle"] = str(home / "missing.pem")
+    bundle = alfred.items("dev 123456")[0]["title"]
+
+    assert proxy == "The HTTPS proxy setting 'proxy:3128' is not a URL."
+    assert bundle.startswith("The CA bundle setting names ")

@@ -120,3 +120,36 @@ def test_role_profile_cannot_sign_in(home, alfred):
 
     assert items[0]["title"] == "admin can't sign in with MFA"
     assert not _actionable(items)
+
+
+def test_the_exact_spelling_wins_over_another_case(home, alfred):
+    write_aws(home, credentials=f"[Prod]\n{KEYS}[prod]\n{KEYS}")
+
+    assert alfred.items("prod ")[0]["title"] == "Type the 6-digit MFA code for prod"
+    assert alfred.items("Prod ")[0]["title"] == "Type the 6-digit MFA code for Prod"
+    assert json.loads(alfred.items("prod 123456")[0]["arg"])["profile"] == "prod"
+
+
+def test_a_foreign_config_section_blocks_while_typing(home, alfred):
+    write_aws(
+        home,
+        config="[profile dev_mfa]\nregion = us-east-1\n",
+        credentials=f"[dev]\n{KEYS}[dev_mfa]\naws_access_key_id = ASIAEXAMPLEEXAMPLE1\n"
+        "aws_secret_access_key = s\naws_session_token = t\nafwf_mfa_base = dev\n",
+    )
+
+    items = alfred.items("dev 123456")
+
+    assert items[0]["title"] == "dev_mfa was not written by this workflow, so it is left alone"
+    assert "~/.aws/config" in items[0]["subtitle"]
+    assert not _actionable(items)
+
+
+def test_a_code_without_a_profile_asks_for_the_profile(files, alfred):
+    assert alfred.items("123456")[0]["title"] == "Type the profile before the code"
+
+
+def test_a_key_id_without_its_secret_says_so(home, alfred):
+    write_aws(home, credentials="[half]\naws_access_key_id = AKIAEXAMPLEEXAMPLE01\n")
+
+    assert "no secret access key" in alfred.items("half 123456")[0]["subtitle"]

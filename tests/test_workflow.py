@@ -75,6 +75,8 @@ def test_every_script_variable_has_a_configuration_entry(alfred):
         "python_path",
         "aws_config_file",
         "aws_credentials_file",
+        "https_proxy",
+        "ca_bundle",
     } <= offered
 
 
