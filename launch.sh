@@ -64,7 +64,7 @@ if [ -z "$python" ]; then
   case "$command" in
     filter)
       printf '{"items":[{"title":"%s","subtitle":"%s","valid":false,"icon":{"path":"icons/error.png"}}]}\n' "$title" "$fix" ;;
-    login)
+    login|run)
       printf '{"alfredworkflow":{"arg":"","variables":{"outcome":"error","notification_title":"%s","notification_text":"%s"}}}\n' "$title" "$fix" ;;
   esac
   exit 0

@@ -1,7 +1,9 @@
 """The command line that Alfred's objects call, usable from a terminal too.
 
 ``filter QUERY``  print the Script Filter JSON for what was typed after ``mfa``;
-``login ARG``     get a session (ARG is what Enter hands over, or PROFILE CODE);
+``run ARG``       do what Enter or a modifier key handed over (a login, an export,
+                  making a session the default, signing out, opening the console);
+``login PROFILE CODE``  get a session from a terminal;
 ``last``          print the last profile and a space, for the hotkey;
 ``probe``         exit 0 when this interpreter can run the workflow.
 
@@ -54,12 +56,15 @@ def filter_command(text: str) -> int:
     return 0
 
 
-def _login_request(args: list[str]) -> tuple[str, str, str | None]:
+def _request(args: list[str]) -> dict:
+    """What Enter (or a modifier) handed over, or PROFILE CODE typed in a terminal."""
     if len(args) == 1 and args[0].lstrip().startswith("{"):
         request = json.loads(args[0])
-        return request["profile"], request["code"], request.get("serial")
-    if len(args) in (2, 3):
-        return args[0], args[1], (args[2] if len(args) == 3 else None)
+        if isinstance(request, dict) and isinstance(request.get("profile"), str):
+            return request
+    elif len(args) in (2, 3):
+        serial = args[2] if len(args) == 3 else None
+        return {"action": "login", "profile": args[0], "code": args[1], "serial": serial}
     raise MfaError("The login needs a profile and a code.", "Use: login PROFILE CODE")
 
 
@@ -68,51 +73,87 @@ def _alfred_output(arg: str, outcome: str, title: str, text: str) -> str:
     return json.dumps({"alfredworkflow": {"arg": arg, "variables": variables}})
 
 
-def login_command(args: list[str]) -> int:
+def _login_result(settings, request: dict, in_alfred: bool):
+    from .actions import Result
     from .login import login
     from .store import Store
 
-    in_alfred = "alfred_version" in os.environ
-    log_path = None
-    profile = "the profile"
-    try:
-        settings = settings_module.load()
-        log_path = logs.setup(settings)
-        profile, code, serial = _login_request(args)
-        outcome = login(settings, Store(settings.data_dir), profile, code, serial)
-    except ChooseDevice as exc:
-        title = f"Pick {exc.profile}'s MFA device"
-        arg = f"{exc.profile} {code}"
-        return _report(in_alfred, "choose", arg, title, str(exc), status=3)
-    except MfaError as exc:
-        return _report(in_alfred, "error", "", f"No MFA session for {profile}", str(exc))
-    except Exception:
-        log.exception("login failed")
-        return _report(
-            in_alfred,
-            "error",
-            "",
-            f"No MFA session for {profile}",
-            f"{UNEXPECTED} {_unexpected_fix(log_path)}",
-        )
-
+    store = Store(settings.data_dir)
+    outcome = login(
+        settings, store, request["profile"], str(request.get("code", "")), request.get("serial")
+    )
     granted = timetext.span(round(outcome.granted / 60) * 60)
     until = timetext.clock(outcome.expiration)
     title = f"{outcome.session_name} ready until {until} ({granted})"
     text = f"Use it with --profile {outcome.session_name}."
+    if outcome.roles:
+        text += f" Roles without a code: {', '.join(outcome.roles)}."
+    if outcome.skipped:
+        text += f" Left alone, not written here: {', '.join(outcome.skipped)}."
+    if outcome.default:
+        text += " [default] has it too."
     if in_alfred:
         text += " Its expiry is on the clipboard."
-    return _report(in_alfred, "ok", timetext.iso(outcome.expiration), title, text, status=0)
+    return Result("ok", title, text, timetext.iso(outcome.expiration))
+
+
+FAILED_TITLES = {
+    "login": "No MFA session for {}",
+    "export": "Nothing to export for {}",
+    "default": "{} was not made the default",
+    "signout": "{} is still signed in",
+    "console": "Cannot open the console for {}",
+}
+
+
+def run_command(args: list[str]) -> int:
+    """Carry out what Enter or a modifier key asked for, and report it to Alfred."""
+    from . import actions
+
+    in_alfred = "alfred_version" in os.environ
+    log_path = None
+    request = {"action": "login", "profile": "the profile"}
+    try:
+        settings = settings_module.load()
+        log_path = logs.setup(settings)
+        request = _request(args)
+        action = request.get("action", "login")
+        name = request["profile"]
+        if action == "login":
+            result = _login_result(settings, request, in_alfred)
+        elif action == "export":
+            result = actions.export(settings, name)
+        elif action == "default":
+            result = actions.make_default(settings, name)
+        elif action == "signout":
+            result = actions.sign_out(settings, name)
+        elif action == "console":
+            result = actions.console_url(settings, name)
+        else:
+            raise MfaError(f"Unknown action {action!r}.", "Update the workflow.")
+    except ChooseDevice as exc:
+        title = f"Pick {exc.profile}'s MFA device"
+        arg = f"{exc.profile} {request.get('code', '')}"
+        return _report(in_alfred, "choose", arg, title, str(exc), status=3)
+    except MfaError as exc:
+        title = FAILED_TITLES.get(request.get("action", "login"), FAILED_TITLES["login"])
+        return _report(in_alfred, "error", "", title.format(request["profile"]), str(exc))
+    except Exception:
+        log.exception("%s failed", request.get("action", "login"))
+        title = FAILED_TITLES.get(request.get("action", "login"), FAILED_TITLES["login"])
+        fix = f"{UNEXPECTED} {_unexpected_fix(log_path)}"
+        return _report(in_alfred, "error", "", title.format(request["profile"]), fix)
+    return _report(in_alfred, result.outcome, result.arg, result.title, result.text, status=0)
 
 
 def _report(in_alfred: bool, outcome: str, arg: str, title: str, text: str, status=1) -> int:
     if in_alfred:
         print(_alfred_output(arg, outcome, title, text))
         return 0
-    stream = sys.stdout if outcome == "ok" else sys.stderr
+    stream = sys.stderr if outcome in ("error", "choose") else sys.stdout
     print(title, file=stream)
     print(text, file=stream)
-    if outcome == "ok":
+    if arg and stream is sys.stdout:
         print(arg)
     return status
 
@@ -147,8 +188,8 @@ def main(argv: list[str] | None = None) -> int:
     command, rest = (args[0], args[1:]) if args else ("filter", [])
     if command == "filter":
         return filter_command(" ".join(rest))
-    if command == "login":
-        return login_command(rest)
+    if command in ("run", "login"):
+        return run_command(rest)
     if command == "last":
         return last_command()
     if command == "probe":

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import filelock
-from configupdater import ConfigUpdater, Section
+from configupdater import ConfigUpdater, Option, Section
 from configupdater.block import Comment, Space
 
 from .errors import AwsFileError, NotOursError
@@ -91,29 +91,81 @@ def set_section(text: str, section: str, values: dict[str, str], owner: str, pat
                 parts.append(str(block))
         result = "".join(parts)
     else:
-        prefix = text
-        if prefix and not prefix.endswith(("\n", "\r")):
-            prefix += nl
-        if prefix.strip() and prefix.splitlines()[-1].strip():
-            prefix += nl
-        result = prefix + section_text
-
-    if text and not text.endswith(("\n", "\r")) and result.endswith(nl):
-        result = result[: -len(nl)]
-    return result
+        return _append(text, section_text)
+    return _keep_missing_newline(text, result, nl)
 
 
 def remove_section(text: str, section: str, owner: str, path: Path) -> str:
-    """Return ``text`` without ``section``, which must carry this workflow's mark."""
+    """Return ``text`` without ``section``, which must carry this workflow's mark.
+
+    Removing the last section also takes back the blank line and the final
+    newline :func:`set_section` added when it appended it, so a login and a
+    sign-out leave the file as it was.
+    """
     updater = _parse(text, path)
     if not updater.has_section(section):
         return text
     _check_owner(updater, section, owner, path)
-    return "".join(
-        str(block)
-        for block in updater.iter_blocks()
-        if not (isinstance(block, Section) and block.name == section)
-    )
+    nl = _newline(text)
+    blocks = list(updater.iter_blocks())
+    kept = [b for b in blocks if not (isinstance(b, Section) and b.name == section)]
+    result = "".join(str(b) for b in kept)
+    if blocks[-1] is not kept[-1] if kept else True:
+        removed = str(blocks[-1])
+        if result.endswith(nl + nl) or result == nl:
+            result = result[: -len(nl)]
+        if not removed.endswith(("\n", "\r")) and result.endswith(nl):
+            result = result[: -len(nl)]
+    return result
+
+
+def set_keys(text: str, section: str, values: dict[str, str], drop: tuple, path: Path) -> str:
+    """Return ``text`` with ``values`` set inside ``section`` and ``drop`` removed.
+
+    Unlike :func:`set_section` this edits a section the user shares with the
+    workflow (``[default]``): the header and every other line of it stay as
+    they are; the keys set are placed right under the header.
+    """
+    updater = _parse(text, path)
+    nl = _newline(text)
+    lines = [f"{key} = {value}" for key, value in values.items()]
+    if not updater.has_section(section):
+        return _append(text, nl.join([f"[{section}]", *lines]) + nl)
+
+    replaced = set(values) | set(drop)
+    parts = []
+    for block in updater.iter_blocks():
+        if not (isinstance(block, Section) and block.name == section):
+            parts.append(str(block))
+            continue
+        whole = str(block)
+        header_end = whole.find("\n") + 1 or len(whole)
+        header = whole[:header_end]
+        if not header.endswith("\n"):
+            header += nl
+        kept = "".join(
+            str(inner)
+            for inner in block.iter_blocks()
+            if not (isinstance(inner, Option) and inner.key in replaced)
+        )
+        parts.append(header + "".join(line + nl for line in lines) + kept)
+    return _keep_missing_newline(text, "".join(parts), nl)
+
+
+def _append(text: str, section_text: str) -> str:
+    nl = _newline(text)
+    prefix = text
+    if prefix and not prefix.endswith(("\n", "\r")):
+        prefix += nl
+    if prefix.strip() and prefix.splitlines()[-1].strip():
+        prefix += nl
+    return _keep_missing_newline(text, prefix + section_text, nl)
+
+
+def _keep_missing_newline(text: str, result: str, nl: str) -> str:
+    if text and not text.endswith(("\n", "\r")) and result.endswith(nl):
+        return result[: -len(nl)]
+    return result
 
 
 def read_text(path: Path) -> str:

@@ -12,8 +12,15 @@ import os
 import threading
 
 from . import inifile, profiles, timetext
-from .errors import ChooseDevice, CodeError, ProfileError, StsError, WrongDeviceError
-from .profiles import Profile
+from .errors import (
+    ChooseDevice,
+    CodeError,
+    NotOursError,
+    ProfileError,
+    StsError,
+    WrongDeviceError,
+)
+from .profiles import OWNER_KEY, Profile, account_from_arn
 from .query import check_code
 from .settings import Settings
 from .store import Store
@@ -36,6 +43,9 @@ class Outcome:
     session_name: str
     expiration: dt.datetime
     granted: int
+    roles: list[str] = dataclasses.field(default_factory=list)
+    skipped: list[str] = dataclasses.field(default_factory=list)
+    default: bool = False
 
 
 def _base_profile(files: profiles.AwsFiles, name: str) -> Profile:
@@ -102,29 +112,81 @@ def check_writable(settings: Settings, base: Profile) -> None:
         inifile.set_section(text, section, {}, base.name, path)
 
 
-def write_session(settings: Settings, base: Profile, session) -> None:
-    """Write the session into both files, or into neither."""
+SESSION_KEYS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token", "expiration")
+# Keys that would shadow or outrank a session's keys in [default].
+DEFAULT_DROPS = ("aws_security_token", OWNER_KEY)
+
+
+def session_values(session) -> dict[str, str]:
+    """The credentials-file keys of a session, in the order they are written."""
+    return dict(
+        zip(
+            SESSION_KEYS,
+            (
+                session.access_key_id,
+                session.secret_access_key,
+                session.session_token,
+                timetext.iso(session.expiration),
+            ),
+            strict=True,
+        )
+    )
+
+
+def role_values(settings: Settings, role: Profile, base: Profile) -> dict[str, str]:
+    """The config keys of a role profile's copy that signs in through ``base``'s session."""
+    values = {"role_arn": role.role["role_arn"]}
+    values["source_profile"] = settings.session_name(base.name)
+    values.update({k: v for k, v in role.role.items() if k != "role_arn"})
+    return values
+
+
+def _edit_config(settings: Settings, base: Profile, roles: list[Profile], skipped: list[str]):
+    """The config file's edit: the session profile, then each role's copy."""
+    path = settings.config_file
     name = settings.session_name(base.name)
-    credentials = {
-        "aws_access_key_id": session.access_key_id,
-        "aws_secret_access_key": session.secret_access_key,
-        "aws_session_token": session.session_token,
-        "expiration": timetext.iso(session.expiration),
-    }
-    creds_path, config_path = settings.credentials_file, settings.config_file
+
+    def edit(text: str) -> str:
+        text = inifile.set_section(text, f"profile {name}", _config_values(base), base.name, path)
+        skipped.clear()
+        for role in roles:
+            section = f"profile {settings.session_name(role.name)}"
+            values = role_values(settings, role, base)
+            try:
+                text = inifile.set_section(text, section, values, role.name, path)
+            except NotOursError:
+                skipped.append(settings.session_name(role.name))
+        return text
+
+    return edit
+
+
+def write_session(settings: Settings, base: Profile, session, roles=(), default=False) -> list:
+    """Write the session into both files, or into neither.
+
+    With ``roles``, each role profile also gets a copy that assumes it through
+    the session; with ``default``, ``[default]`` (already holding this
+    profile's earlier session) gets the new one. Returns the role copies that
+    were left alone because this workflow did not write them.
+    """
+    name = settings.session_name(base.name)
+    credentials = session_values(session)
+    creds_path = settings.credentials_file
+    skipped: list[str] = []
+
+    def edit_credentials(text: str) -> str:
+        text = inifile.set_section(text, name, credentials, base.name, creds_path)
+        if default:
+            values = {**credentials, OWNER_KEY: base.name}
+            text = inifile.set_keys(text, "default", values, DEFAULT_DROPS, creds_path)
+        return text
 
     with inifile.files_lock(settings.cache_dir):
-        old_creds, new_creds = inifile.edit_file(
-            creds_path,
-            lambda text: inifile.set_section(text, name, credentials, base.name, creds_path),
-            private=True,
-        )
+        old_creds, new_creds = inifile.edit_file(creds_path, edit_credentials, private=True)
         try:
             inifile.edit_file(
-                config_path,
-                lambda text: inifile.set_section(
-                    text, f"profile {name}", _config_values(base), base.name, config_path
-                ),
+                settings.config_file,
+                _edit_config(settings, base, list(roles), skipped),
                 private=False,
             )
         except Exception:
@@ -135,7 +197,10 @@ def write_session(settings: Settings, base: Profile, session) -> None:
                 private=True,
             )
             raise
-    log.info("wrote %s to both files", name)
+    log.info("wrote %s to both files (%d role profiles)", name, len(roles) - len(skipped))
+    for role_copy in skipped:
+        log.warning("left %s alone: this workflow did not write it", role_copy)
+    return skipped
 
 
 def login(settings: Settings, store: Store, name: str, code_text: str, serial=None) -> Outcome:
@@ -176,6 +241,7 @@ def login(settings: Settings, store: Store, name: str, code_text: str, serial=No
         device = serial
         if device is None:
             devices = sts.find_devices()
+            progress["account"] = sts.account
             if len(devices) > 1:
                 store.offer_devices(base.name, fingerprint, devices)
                 raise ChooseDevice(base.name, devices)
@@ -198,10 +264,26 @@ def login(settings: Settings, store: Store, name: str, code_text: str, serial=No
         raise
     store.record_code(base.name, device, code.digits)
 
-    write_session(settings, base, session)
+    roles = files.roles_of(base.name) if settings.role_profiles else []
+    roles = [r for r in roles if not r.problem]
+    default = files.profiles.get("default")
+    refresh_default = default is not None and default.credentials_owner == base.name
+    skipped = write_session(settings, base, session, roles, refresh_default)
+
     if device != base.mfa_serial:
         store.remember_device(base.name, fingerprint, device)
+    account = account_from_arn(device) or progress.get("account")
+    if account:
+        store.remember_account(base.name, fingerprint, account)
     store.set_last_profile(base.name)
 
     granted = int((session.expiration - timetext.now()).total_seconds())
-    return Outcome(base.name, settings.session_name(base.name), session.expiration, granted)
+    return Outcome(
+        base.name,
+        settings.session_name(base.name),
+        session.expiration,
+        granted,
+        roles=[n for n in (settings.session_name(r.name) for r in roles) if n not in skipped],
+        skipped=skipped,
+        default=refresh_default,
+    )

@@ -30,7 +30,12 @@ OWNER_KEY = "afwf_mfa_base"
 
 BASE = "base"
 SESSION = "session"
+ROLE = "role"
 UNUSABLE = "unusable"
+
+# What a role profile carries over to its copy that signs in through the
+# MFA session; mfa_serial is left behind, so the AWS CLI asks for nothing.
+ROLE_KEYS = ("role_arn", "region", "role_session_name", "duration_seconds", "external_id")
 
 
 @dataclasses.dataclass
@@ -54,6 +59,9 @@ class Profile:
     in_config: bool = False
     in_credentials: bool = False
     problem: str = ""
+    source_profile: str | None = None
+    role: dict | None = None
+    key_account: str | None = None
 
     @property
     def is_base(self) -> bool:
@@ -189,10 +197,14 @@ def _classify(
         problem=_inline_comment({**config, **creds}),
     )
 
-    if merged.get("role_arn") and (
-        merged.get("source_profile") or merged.get("credential_source")
-    ):
+    if merged.get("role_arn") and merged.get("source_profile"):
+        profile.kind = ROLE
+        profile.source_profile = merged["source_profile"]
+        profile.role = {k: merged[k] for k in ROLE_KEYS if isinstance(merged.get(k), str)}
         profile.reason = "assumes a role; sign in to its source profile instead"
+        return profile
+    if merged.get("role_arn") and merged.get("credential_source"):
+        profile.reason = "assumes a role with the machine's own credentials"
         return profile
     if merged.get("role_arn") and merged.get("web_identity_token_file"):
         profile.reason = "uses web identity, not access keys"
@@ -222,6 +234,7 @@ def _classify(
     profile.access_key_id = keys["aws_access_key_id"]
     profile.secret_access_key = keys["aws_secret_access_key"]
     profile.key_fingerprint = key_fingerprint(profile.access_key_id)
+    profile.key_account = account_from_key(profile.access_key_id)
     # botocore reads aws_security_token before aws_session_token.
     if keys.get("aws_security_token") or keys.get("aws_session_token"):
         profile.kind = SESSION
@@ -229,6 +242,34 @@ def _classify(
     else:
         profile.kind = BASE
     return profile
+
+
+def account_from_arn(arn: str | None) -> str | None:
+    """The 12-digit account in an ARN such as ``arn:aws:iam::123456789012:mfa/x``."""
+    parts = (arn or "").split(":")
+    if len(parts) >= 6 and parts[0] == "arn" and len(parts[4]) == 12 and parts[4].isdigit():
+        return parts[4]
+    return None
+
+
+def account_from_key(access_key_id: str | None) -> str | None:
+    """The account an access key ID encodes; keys from before the encoding give nonsense.
+
+    The 16 characters after the four-letter prefix are base32; the first six
+    bytes, masked and shifted, are the account number.
+    """
+    import base64
+    import binascii
+
+    body = (access_key_id or "")[4:]
+    if len(body) != 16:
+        return None
+    try:
+        raw = base64.b32decode(body)
+    except (binascii.Error, ValueError):
+        return None
+    number = (int.from_bytes(raw[:6], "big") & 0x7FFFFFFFFF80) >> 7
+    return f"{number:012d}"
 
 
 def key_fingerprint(access_key_id: str) -> str:
@@ -273,8 +314,25 @@ class AwsFiles:
         return profile.kind == SESSION or profile.owner is not None
 
     def bases(self) -> list[Profile]:
-        """The profiles listed on their own, in the files' order."""
-        return [p for p in self.profiles.values() if not self.is_session_entry(p)]
+        """The profiles listed on their own: files' order, each role after its source."""
+        listed = [p for p in self.profiles.values() if not self.is_session_entry(p)]
+        sources = {p.name for p in listed}
+        roles: dict[str, list[Profile]] = {}
+        for p in listed:
+            if p.kind == ROLE and p.source_profile in sources and p.source_profile != p.name:
+                roles.setdefault(p.source_profile, []).append(p)
+        placed = {id(r) for group in roles.values() for r in group}
+        ordered = []
+        for p in listed:
+            if id(p) in placed:
+                continue
+            ordered.append(p)
+            ordered.extend(roles.get(p.name, []))
+        return ordered
+
+    def roles_of(self, base: str) -> list[Profile]:
+        """The role profiles whose source is ``base``."""
+        return [p for p in self.profiles.values() if p.kind == ROLE and p.source_profile == base]
 
 
 def load(settings: Settings) -> AwsFiles:

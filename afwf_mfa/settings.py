@@ -33,6 +33,7 @@ class Settings:
     debug: bool = False
     https_proxy: str = ""
     ca_bundle: Path | None = None
+    role_profiles: bool = True
 
     def session_name(self, base: str) -> str:
         """The name of the profile that holds ``base``'s MFA session."""
@@ -121,4 +122,5 @@ def load(env: dict[str, str] | None = None) -> Settings:
         debug=env.get("alfred_debug") == "1",
         https_proxy=https_proxy,
         ca_bundle=_path(ca_bundle) if ca_bundle else None,
+        role_profiles=env.get("role_profiles", "1").strip() != "0",
     )

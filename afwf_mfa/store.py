@@ -36,8 +36,15 @@ class Store:
 
     def __init__(self, data_dir: Path):
         self.data_dir = data_dir
+        self._seen: dict[str, dict] = {}
 
     def _read(self, name: str) -> dict:
+        # A keystroke asks for many profiles' entries: read each file once.
+        if name not in self._seen:
+            self._seen[name] = self._load(name)
+        return json.loads(json.dumps(self._seen[name]))
+
+    def _load(self, name: str) -> dict:
         try:
             with open(self.data_dir / name, encoding="utf-8") as f:
                 value = json.load(f)
@@ -57,6 +64,7 @@ class Store:
             with os.fdopen(fd, "w", encoding="utf-8") as f:
                 json.dump(value, f, indent=1, sort_keys=True)
             os.replace(tmp, self.data_dir / name)
+            self._seen[name] = value
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
@@ -83,19 +91,37 @@ class Store:
             return [s for s in entry["choices"] if isinstance(s, str)]
         return []
 
-    def remember_device(self, profile: str, fingerprint: str, serial: str) -> None:
+    def _update(self, profile: str, fingerprint: str, **fields) -> None:
         devices = self._read(DEVICES)
-        devices[profile] = {"key": fingerprint, "serial": serial}
+        entry = devices.get(profile) or {}
+        if entry.get("key") != fingerprint:
+            entry = {"key": fingerprint}
+        entry.update(fields)
+        devices[profile] = {k: v for k, v in entry.items() if v is not None}
         self._write(DEVICES, devices)
 
+    def remember_device(self, profile: str, fingerprint: str, serial: str) -> None:
+        self._update(profile, fingerprint, serial=serial, choices=None)
+
     def offer_devices(self, profile: str, fingerprint: str, serials: list[str]) -> None:
-        devices = self._read(DEVICES)
-        devices[profile] = {"key": fingerprint, "choices": serials}
-        self._write(DEVICES, devices)
+        self._update(profile, fingerprint, serial=None, choices=serials)
+
+    def account(self, profile: str, fingerprint: str) -> str | None:
+        """The account a login with ``profile``'s current key found it in."""
+        entry = self._read(DEVICES).get(profile) or {}
+        if entry.get("key") == fingerprint and isinstance(entry.get("account"), str):
+            return entry["account"]
+        return None
+
+    def remember_account(self, profile: str, fingerprint: str, account: str) -> None:
+        self._update(profile, fingerprint, account=account)
 
     def forget_device(self, profile: str) -> None:
         devices = self._read(DEVICES)
-        if devices.pop(profile, None) is not None:
+        entry = devices.get(profile)
+        if entry and ("serial" in entry or "choices" in entry):
+            entry.pop("serial", None)
+            entry.pop("choices", None)
             self._write(DEVICES, devices)
 
     @staticmethod

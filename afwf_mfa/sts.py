@@ -80,6 +80,7 @@ class Sts:
         self._session = botocore.session.Session()
         self._session.set_config_variable("profile", profile.name)
         self._clients = {}
+        self.account = None
 
     def _client(self, service: str, config: Config = LOOKUP_CONFIG):
         key = (service, id(config))
@@ -96,10 +97,13 @@ class Sts:
     def find_devices(self) -> list[str]:
         """The serials of the user's MFA devices that STS accepts codes from.
 
-        FIDO security keys are left out: they work in the console only.
+        FIDO security keys are left out: they work in the console only. The
+        caller's account is kept in ``self.account``.
         """
         with _translated(self.profile, during="identifying the user"):
-            arn = self._client("sts").get_caller_identity()["Arn"]
+            identity = self._client("sts").get_caller_identity()
+        arn = identity["Arn"]
+        self.account = identity.get("Account")
         kwargs = {}
         if not arn.endswith(":root"):
             kwargs["UserName"] = arn.rsplit("/", 1)[-1]

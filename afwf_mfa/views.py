@@ -9,12 +9,12 @@ import datetime as dt
 import json
 import os
 
-from afwf.item import Icon, Item
+from afwf.item import Icon, Item, Text
 from afwf.script_filter import ScriptFilter
 
 from . import timetext
 from .errors import MfaError
-from .profiles import BASE, AwsFiles, Profile
+from .profiles import BASE, ROLE, SESSION, AwsFiles, Profile, account_from_arn
 from .query import Query, check_code
 from .settings import Settings
 from .store import Store
@@ -78,8 +78,107 @@ def session_state(files: AwsFiles, base: Profile, at: dt.datetime) -> tuple[str,
     return f"{name} valid {timetext.span(left)}, until {until}", icon
 
 
-def profile_item(files: AwsFiles, profile: Profile, at: dt.datetime) -> Item:
-    """One profile in the list: its region and its session's state."""
+def _live(files: AwsFiles, base: Profile, at: dt.datetime) -> Profile | None:
+    """``base``'s session, when it is one and has not expired."""
+    session = files.session_of(base.name)
+    if session is None or session.kind != SESSION:
+        return None
+    if session.expiration is not None and session.expiration <= at:
+        return None
+    return session
+
+
+def account_text(store: Store, profile: Profile) -> str:
+    """The profile's 12-digit account, best source first; a decoded key is a guess."""
+    if profile.kind == ROLE:
+        return account_from_arn(profile.role.get("role_arn")) or ""
+    account = account_from_arn(profile.mfa_serial)
+    if account:
+        return account
+    if profile.key_fingerprint:
+        account = store.account(profile.name, profile.key_fingerprint)
+        if account:
+            return account
+    if profile.key_account:
+        return f"{profile.key_account} (guess)"
+    return ""
+
+
+def _action(action: str, profile: str) -> str:
+    return json.dumps({"action": action, "profile": profile})
+
+
+def _mod(valid: bool, subtitle: str, arg: str = "") -> dict:
+    mod = {"valid": valid, "subtitle": subtitle}
+    if valid:
+        mod["arg"] = arg
+    return mod
+
+
+def _base_mods(files: AwsFiles, base: Profile, live: Profile | None) -> dict:
+    name = files.settings.session_name(base.name)
+    session = files.session_of(base.name)
+    ours = session is not None and files.foreign_session(base) is None
+    no_live = f"{base.name} has no live MFA session"
+    return {
+        "cmd": _mod(
+            live is not None,
+            f"Copy export AWS_PROFILE={name} for a terminal" if live else no_live,
+            _action("export", base.name),
+        ),
+        "shift": _mod(
+            live is not None,
+            f"Make {name} the default profile" if live else no_live,
+            _action("default", base.name),
+        ),
+        "ctrl": _mod(
+            ours,
+            f"Sign out: remove {name} and its role profiles" if ours else f"No {name} to remove",
+            _action("signout", base.name),
+        ),
+    }
+
+
+def _role_item(files: AwsFiles, store: Store, role: Profile, at: dt.datetime) -> Item:
+    source = files.profiles.get(role.source_profile)
+    arn = role.role.get("role_arn", "")
+    words = [f"Role {arn.rsplit('/', 1)[-1]} in {account_text(store, role) or '?'}"]
+    copy = files.session_of(role.name)
+    if source is not None and source.is_base:
+        live = _live(files, source, at)
+        source_session = files.settings.session_name(source.name)
+        if live and copy is not None:
+            words.append(f"use {copy.name}, no code needed")
+        elif live:
+            words.append(f"{source_session} is live; sign in again to add {role.name}")
+        else:
+            words.append(f"sign in to {source.name} first")
+    else:
+        words.append(f"its source {role.source_profile} has no access keys")
+    return _item(
+        role.name,
+        " · ".join(words),
+        ICON_VALID if copy is not None and source and _live(files, source, at) else ICON_NONE,
+        autocomplete=f"{role.source_profile} ",
+        uid=f"profile:{role.name}",
+        mods={
+            "alt": _mod(True, "Open the AWS console as this role", _action("console", role.name))
+        },
+    )
+
+
+def profile_item(files: AwsFiles, store: Store, profile: Profile, at: dt.datetime) -> Item:
+    """One profile in the list: its region, account and session's state."""
+    if profile.kind == ROLE:
+        return _role_item(files, store, profile, at)
+    if profile.kind == SESSION and profile.credentials_owner:
+        owner = files.settings.session_name(profile.credentials_owner)
+        state = "expired" if profile.expiration and profile.expiration <= at else "in use"
+        return _item(
+            profile.name,
+            f"Holds {owner}'s session, made the default ({state})",
+            ICON_VALID if state == "in use" else ICON_EXPIRED,
+        )
     if not profile.is_base:
         return _item(
             profile.name,
@@ -87,8 +186,6 @@ def profile_item(files: AwsFiles, profile: Profile, at: dt.datetime) -> Item:
             ICON_UNUSABLE,
             autocomplete=f"{profile.name} ",
         )
-    state, icon = session_state(files, profile, at)
-    region = profile.region or "no region"
     if profile.problem:
         return _item(
             profile.name,
@@ -97,12 +194,28 @@ def profile_item(files: AwsFiles, profile: Profile, at: dt.datetime) -> Item:
             autocomplete=f"{profile.name} ",
             uid=f"profile:{profile.name}",
         )
+
+    state, icon = session_state(files, profile, at)
+    default = files.profiles.get("default")
+    if default is not None and profile.name != "default":
+        if default.credentials_owner == profile.name:
+            state += " · the default"
+    words = [profile.region or "no region", account_text(store, profile), state]
+    live = _live(files, profile, at)
+    fields = {}
+    if live is not None and live.expiration is not None:
+        until = timetext.iso(live.expiration)
+        fields["text"] = Text(
+            copy=until, largetype=f"{live.name} valid until {timetext.clock(live.expiration, at)}"
+        )
     return _item(
         profile.name,
-        f"{region} · {state}",
+        " · ".join(w for w in words if w),
         icon,
         autocomplete=f"{profile.name} ",
         uid=f"profile:{profile.name}",
+        mods=_base_mods(files, profile, live),
+        **fields,
     )
 
 
@@ -115,7 +228,7 @@ def _ranked(profiles: list[Profile], text: str) -> list[Profile]:
     return prefix + inside
 
 
-def list_items(files: AwsFiles, text: str, at: dt.datetime) -> list[Item]:
+def list_items(files: AwsFiles, store: Store, text: str, at: dt.datetime) -> list[Item]:
     """The profiles that match ``text``, best first."""
     bases = files.bases()
     if not bases:
@@ -137,7 +250,7 @@ def list_items(files: AwsFiles, text: str, at: dt.datetime) -> list[Item]:
                 ICON_ERROR,
             )
         ]
-    items = [profile_item(files, p, at) for p in matches[:LIST_LIMIT]]
+    items = [profile_item(files, store, p, at) for p in matches[:LIST_LIMIT]]
     hidden = len(matches) - LIST_LIMIT
     if hidden > 0:
         noun = "profile matches" if hidden == 1 else "profiles match"
@@ -182,7 +295,7 @@ def _device_for(settings: Settings, store: Store, base: Profile) -> tuple[str | 
 
 def login_arg(profile: str, code: str, serial: str | None) -> str:
     """What Enter hands to the login script."""
-    return json.dumps({"profile": profile, "code": code, "serial": serial})
+    return json.dumps({"action": "login", "profile": profile, "code": code, "serial": serial})
 
 
 def profile_items(files: AwsFiles, store: Store, query: Query, at: dt.datetime) -> list[Item]:
@@ -278,4 +391,4 @@ def render(files: AwsFiles, store: Store, query: Query, at: dt.datetime) -> list
                 ICON_ERROR,
             )
         ]
-    return list_items(files, query.text, at)
+    return list_items(files, store, query.text, at)

@@ -25,6 +25,9 @@ NOTIFICATION = "alfred.workflow.output.notification"
 CALL_TRIGGER = "alfred.workflow.output.callexternaltrigger"
 EXTERNAL_TRIGGER = "alfred.workflow.trigger.external"
 HOTKEY = "alfred.workflow.trigger.hotkey"
+OPEN_URL = "alfred.workflow.action.openurl"
+
+MODIFIERS = {"cmd": 1048576, "alt": 524288, "ctrl": 262144, "shift": 131072}
 
 # Alfred runs scripts without a login shell: this is all the PATH they get.
 ALFRED_PATH = "/usr/bin:/bin:/usr/sbin:/sbin"
@@ -37,6 +40,7 @@ class Outputs:
     clipboard: list[str] = dataclasses.field(default_factory=list)
     notifications: list[tuple[str, str]] = dataclasses.field(default_factory=list)
     reopened: list[str] = dataclasses.field(default_factory=list)
+    opened: list[str] = dataclasses.field(default_factory=list)
     stderr: list[str] = dataclasses.field(default_factory=list)
 
 
@@ -51,7 +55,7 @@ class Alfred:
         self.home = home
         self.extra_env = dict(extra_env or {})
         self.config = {
-            entry["variable"]: str(entry["config"].get("default", ""))
+            entry["variable"]: _as_variable(entry["config"].get("default", ""))
             for entry in self.plist.get("userconfigurationconfig", [])
         }
         bundle = self.plist["bundleid"]
@@ -123,16 +127,21 @@ class Alfred:
     def items(self, query: str) -> list[dict]:
         return self.type(query)["items"]
 
-    def enter(self, item: dict, modifiers: int = 0) -> Outputs:
-        """Press Enter on ``item``, as the filter printed it."""
+    def enter(self, item: dict, modifier: str | None = None) -> Outputs:
+        """Press Enter on ``item`` as the filter printed it, holding ``modifier`` if given."""
         outputs = Outputs()
-        if item.get("valid", True) is False:
-            outputs.reopened.append(item.get("autocomplete", ""))
+        chosen = item
+        if modifier is not None:
+            chosen = {**item, **(item.get("mods") or {}).get(modifier, {"valid": False})}
+        if chosen.get("valid", True) is False:
+            if modifier is None:
+                outputs.reopened.append(item.get("autocomplete", ""))
             return outputs
-        variables = dict(item.get("variables") or {})
+        variables = dict(chosen.get("variables") or {})
+        code = MODIFIERS.get(modifier, 0)
         for connection in self.connections(self.keyword_filter()["uid"]):
-            if connection["modifiers"] == modifiers:
-                self._flow(connection["destinationuid"], item.get("arg", ""), variables, outputs)
+            if connection["modifiers"] == code:
+                self._flow(connection["destinationuid"], chosen.get("arg", ""), variables, outputs)
         return outputs
 
     def hotkey(self) -> Outputs:
@@ -201,6 +210,8 @@ class Alfred:
             arg = passed
         elif kind == EXTERNAL_TRIGGER:
             pass
+        elif kind == OPEN_URL:
+            outputs.opened.append(self._substitute(config["url"], arg, variables))
         elif kind == SCRIPT_FILTER:
             # Alfred opens with the keyword and the argument typed.
             outputs.reopened.append(arg)
@@ -210,6 +221,13 @@ class Alfred:
 
         for next_uid in next_uids:
             self._flow(next_uid, arg, variables, outputs)
+
+
+def _as_variable(value) -> str:
+    """A configuration default as Alfred hands it to scripts (checkboxes as 1 or 0)."""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
 
 
 def python_env() -> dict[str, str]:

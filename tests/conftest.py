@@ -1,5 +1,6 @@
 """Shared set-up: a local STS, temporary homes with real ~/.aws files, the Alfred runner."""
 
+import hashlib
 import sys
 import uuid
 from pathlib import Path
@@ -49,11 +50,35 @@ def write_aws(home: Path, config: str | None = None, credentials: str | None = N
         (home / ".aws/credentials").chmod(0o600)
 
 
-def snapshot(home: Path) -> dict[str, bytes]:
+class Snapshot:
+    """Files' bytes by path; shown as digests, so a failing test prints no key."""
+
+    def __init__(self, files: dict[str, bytes]):
+        self.files = files
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Snapshot) and self.files == other.files
+
+    def __getitem__(self, path: str) -> bytes:
+        return self.files[path]
+
+    def get(self, path: str) -> bytes | None:
+        return self.files.get(path)
+
+    def __repr__(self) -> str:
+        digests = {k: hashlib.sha256(v).hexdigest()[:12] for k, v in self.files.items()}
+        return f"Snapshot({digests})"
+
+
+def snapshot(home: Path) -> Snapshot:
     """Every file under ~/.aws, as bytes."""
-    return {
-        str(p.relative_to(home)): p.read_bytes() for p in (home / ".aws").rglob("*") if p.is_file()
-    }
+    return Snapshot(
+        {
+            str(p.relative_to(home)): p.read_bytes()
+            for p in (home / ".aws").rglob("*")
+            if p.is_file()
+        }
+    )
 
 
 @pytest.fixture

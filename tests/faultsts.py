@@ -28,6 +28,22 @@ SESSION_XML = """<GetSessionTokenResponse xmlns="https://sts.amazonaws.com/doc/2
 </GetSessionTokenResponse>"""
 
 
+ACCOUNT = "210987654321"
+IDENTITY = {
+    "GetCallerIdentity": """<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <GetCallerIdentityResult><Arn>arn:aws:iam::{account}:user/alice</Arn>
+  <UserId>AIDAFAULTSERVER0001</UserId><Account>{account}</Account></GetCallerIdentityResult>
+  <ResponseMetadata><RequestId>01234567-89ab-cdef-0123-456789abcdef</RequestId></ResponseMetadata>
+</GetCallerIdentityResponse>""",
+    "ListMFADevices": """<ListMFADevicesResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">
+  <ListMFADevicesResult><IsTruncated>false</IsTruncated><MFADevices><member>
+    <UserName>alice</UserName><SerialNumber>arn:aws:iam::{account}:mfa/alice</SerialNumber>
+    <EnableDate>2026-01-01T00:00:00Z</EnableDate></member></MFADevices></ListMFADevicesResult>
+  <ResponseMetadata><RequestId>01234567-89ab-cdef-0123-456789abcdef</RequestId></ResponseMetadata>
+</ListMFADevicesResponse>""",
+}
+
+
 class FaultSts:
     """The server; ``behaviour`` is a dict, see :meth:`answer`."""
 
@@ -43,8 +59,9 @@ class FaultSts:
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 form = urllib.parse.parse_qs(self.rfile.read(length).decode())
-                owner.actions.append(form.get("Action", [""])[0])
-                owner.answer(self)
+                action = form.get("Action", [""])[0]
+                owner.actions.append(action)
+                owner.answer(self, action)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
@@ -59,7 +76,7 @@ class FaultSts:
         self.server.shutdown()
         self.server.server_close()
 
-    def answer(self, handler: BaseHTTPRequestHandler) -> None:
+    def answer(self, handler: BaseHTTPRequestHandler, action: str = "") -> None:
         b = self.behaviour
         if b["kind"] == "hang":
             time.sleep(b["seconds"])
@@ -68,7 +85,9 @@ class FaultSts:
             handler.close_connection = True
             handler.connection.close()
             return
-        if b["kind"] == "session":
+        if b["kind"] == "session" and action in IDENTITY:
+            body, status = IDENTITY[action].format(account=b.get("account", ACCOUNT)), 200
+        elif b["kind"] == "session":
             expiration = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=b["seconds"])
             body = SESSION_XML.format(
                 expiration=expiration.strftime("%Y-%m-%dT%H:%M:%SZ"), token="X" * 200

@@ -106,12 +106,12 @@ def test_profiles_without_static_keys_say_why(home, alfred):
     items = alfred.items("")
     subtitles = _subtitles(items)
 
-    assert list(subtitles) == ["sso", "proc", "web", "admin", "empty", "dev"]
+    assert list(subtitles) == ["sso", "proc", "web", "empty", "dev", "admin"]
     assert "corp" not in subtitles
     assert "(SSO)" in subtitles["sso"]
     assert "credential_process" in subtitles["proc"]
     assert "web identity" in subtitles["web"]
-    assert "assumes a role" in subtitles["admin"]
+    assert subtitles["admin"] == "Role admin in 111111111111 · sign in to dev first"
     assert subtitles["empty"] == "Can't sign in with MFA: has no access keys"
     assert not any(i["valid"] for i in items)
 

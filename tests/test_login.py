@@ -101,7 +101,7 @@ def test_login_with_mfa_serial_writes_a_profile_the_aws_cli_uses(
     # The list shows the live session.
     state = alfred.items("")[1]
     assert state["title"] == "dev"
-    assert state["subtitle"].startswith("eu-central-1 · dev_mfa valid 11 h 59 min, until")
+    assert state["subtitle"].startswith("eu-central-1 · 123456789012 · dev_mfa valid 11 h 5")
 
 
 def test_login_without_mfa_serial_finds_and_remembers_the_device(home, alfred, user):

@@ -50,7 +50,12 @@ def test_full_code_gives_exactly_one_actionable_item(files, alfred, typed):
 
     assert len(_actionable(items)) == 1
     assert items[0]["title"] == "Get a 12 h session for dev"
-    assert json.loads(items[0]["arg"]) == {"profile": "dev", "code": "123456", "serial": SERIAL}
+    assert json.loads(items[0]["arg"]) == {
+        "action": "login",
+        "profile": "dev",
+        "code": "123456",
+        "serial": SERIAL,
+    }
 
 
 @pytest.mark.parametrize(

@@ -38,7 +38,7 @@ def test_keyword_filter_runs_on_every_keystroke_with_argv(alfred):
 
 
 def test_login_reaches_the_clipboard_only_on_success_and_always_notifies(alfred):
-    (login,) = [c["destinationuid"] for c in alfred.connections(alfred.keyword_filter()["uid"])]
+    (login,) = {c["destinationuid"] for c in alfred.connections(alfred.keyword_filter()["uid"])}
     assert alfred.objects[login]["type"] == RUN_SCRIPT
     targets = {alfred.objects[c["destinationuid"]]["type"]: c for c in alfred.connections(login)}
     assert NOTIFICATION in targets
