@@ -119,3 +119,18 @@ def test_the_chosen_python_is_remembered_privately(home, alfred):
     remembered = alfred.cache_dir / "python"
     assert (ROOT / ".venv/bin/python").samefile(remembered.read_text().strip())
     assert stat.S_IMODE(alfred.cache_dir.stat().st_mode) == 0o700
+
+
+def test_a_remembered_python_that_stopped_working_is_replaced(home, alfred):
+    del alfred.extra_env["python_path"]
+    alfred.config["python_path"] = ""
+    alfred.cache_dir.mkdir(parents=True)
+    bare = shutil.which("python3", path="/usr/bin:/bin") or "/usr/bin/python3"
+    (alfred.cache_dir / "python").write_text(bare + "\n")
+
+    first = alfred.items("")
+    second = alfred.items("")
+
+    assert "libraries are missing" in first[0]["title"]
+    assert second[0]["title"] == "No AWS profiles found"
+    assert (ROOT / ".venv/bin/python").samefile((alfred.cache_dir / "python").read_text().strip())
