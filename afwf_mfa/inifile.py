@@ -19,7 +19,7 @@ from configupdater import ConfigUpdater, Option, Section
 from configupdater.block import Comment, Space
 
 from .errors import AwsFileError, NotOursError
-from .profiles import OWNER_KEY
+from .profiles import OWNER_KEY, section_span
 from .store import private_dir
 
 log = logging.getLogger(__name__)
@@ -48,18 +48,45 @@ def _parse(text: str, path: Path) -> ConfigUpdater:
     return updater
 
 
-def _check_owner(updater: ConfigUpdater, section: str, owner: str, path: Path) -> None:
-    if not updater.has_section(section):
+def _check_owner(section: Section | None, owner: str, path: Path) -> None:
+    if section is None:
         return
-    if (
-        not updater[section].has_option(OWNER_KEY)
-        or (updater[section][OWNER_KEY].value or "").strip() != owner
-    ):
+    if not section.has_option(OWNER_KEY) or (section[OWNER_KEY].value or "").strip() != owner:
         raise NotOursError(
-            f"[{section}] in {path} was not written by this workflow, so it is left alone.",
+            f"[{section.name}] in {path} was not written by this workflow, so it is left alone.",
             "Rename or remove that section, or choose another session suffix "
             "in the workflow's configuration.",
         )
+
+
+def _split(text: str, section: str, path: Path) -> tuple[str, Section | None, str]:
+    """The text before ``section``, the section parsed, and the text after it.
+
+    Only the section's own lines go through configupdater, unless the file
+    needs a full parse to be read safely; the lines around it are returned
+    exactly as they are.
+    """
+    try:
+        span = section_span(text, section)
+    except ValueError:
+        span = False
+    if span is None:
+        return text, None, ""
+    if span:
+        start, end = span
+        chunk = _parse(text[start:end], path)
+        return text[:start], chunk[section], text[end:]
+
+    updater = _parse(text, path)
+    if not updater.has_section(section):
+        return text, None, ""
+    before, after, found = [], [], None
+    for block in updater.iter_blocks():
+        if isinstance(block, Section) and block.name == section:
+            found = block
+        else:
+            (after if found is not None else before).append(str(block))
+    return "".join(before), found, "".join(after)
 
 
 def set_section(text: str, section: str, values: dict[str, str], owner: str, path: Path) -> str:
@@ -69,30 +96,20 @@ def set_section(text: str, section: str, values: dict[str, str], owner: str, pat
     anything else raises :class:`NotOursError`. Comments and blank lines the
     user left inside the section are kept after the new keys.
     """
-    updater = _parse(text, path)
-    _check_owner(updater, section, owner, path)
+    before, found, after = _split(text, section, path)
+    _check_owner(found, owner, path)
     nl = _newline(text)
     body = [f"[{section}]"]
     body += [f"{key} = {value}" for key, value in values.items()]
     body.append(f"{OWNER_KEY} = {owner}")
     section_text = nl.join(body) + nl
-
-    if updater.has_section(section):
-        kept = "".join(
-            str(block)
-            for block in updater[section].iter_blocks()
-            if isinstance(block, (Comment, Space))
-        )
-        parts = []
-        for block in updater.iter_blocks():
-            if isinstance(block, Section) and block.name == section:
-                parts.append(section_text + kept)
-            else:
-                parts.append(str(block))
-        result = "".join(parts)
-    else:
+    if found is None:
         return _append(text, section_text)
-    return _keep_missing_newline(text, result, nl)
+
+    kept = "".join(
+        str(block) for block in found.iter_blocks() if isinstance(block, (Comment, Space))
+    )
+    return _keep_missing_newline(text, before + section_text + kept + after, nl)
 
 
 def remove_section(text: str, section: str, owner: str, path: Path) -> str:
@@ -102,20 +119,19 @@ def remove_section(text: str, section: str, owner: str, path: Path) -> str:
     newline :func:`set_section` added when it appended it, so a login and a
     sign-out leave the file as it was.
     """
-    updater = _parse(text, path)
-    if not updater.has_section(section):
+    before, found, after = _split(text, section, path)
+    if found is None:
         return text
-    _check_owner(updater, section, owner, path)
+    _check_owner(found, owner, path)
+    if after:
+        return before + after
+
     nl = _newline(text)
-    blocks = list(updater.iter_blocks())
-    kept = [b for b in blocks if not (isinstance(b, Section) and b.name == section)]
-    result = "".join(str(b) for b in kept)
-    if blocks[-1] is not kept[-1] if kept else True:
-        removed = str(blocks[-1])
-        if result.endswith(nl + nl) or result == nl:
-            result = result[: -len(nl)]
-        if not removed.endswith(("\n", "\r")) and result.endswith(nl):
-            result = result[: -len(nl)]
+    result = before
+    if result.endswith(nl + nl) or result == nl:
+        result = result[: -len(nl)]
+    if not str(found).endswith(("\n", "\r")) and result.endswith(nl):
+        result = result[: -len(nl)]
     return result
 
 
@@ -126,30 +142,25 @@ def set_keys(text: str, section: str, values: dict[str, str], drop: tuple, path:
     workflow (``[default]``): the header and every other line of it stay as
     they are; the keys set are placed right under the header.
     """
-    updater = _parse(text, path)
+    before, found, after = _split(text, section, path)
     nl = _newline(text)
     lines = [f"{key} = {value}" for key, value in values.items()]
-    if not updater.has_section(section):
+    if found is None:
         return _append(text, nl.join([f"[{section}]", *lines]) + nl)
 
+    whole = str(found)
+    header_end = whole.find("\n") + 1 or len(whole)
+    header = whole[:header_end]
+    if not header.endswith("\n"):
+        header += nl
     replaced = set(values) | set(drop)
-    parts = []
-    for block in updater.iter_blocks():
-        if not (isinstance(block, Section) and block.name == section):
-            parts.append(str(block))
-            continue
-        whole = str(block)
-        header_end = whole.find("\n") + 1 or len(whole)
-        header = whole[:header_end]
-        if not header.endswith("\n"):
-            header += nl
-        kept = "".join(
-            str(inner)
-            for inner in block.iter_blocks()
-            if not (isinstance(inner, Option) and inner.key in replaced)
-        )
-        parts.append(header + "".join(line + nl for line in lines) + kept)
-    return _keep_missing_newline(text, "".join(parts), nl)
+    kept = "".join(
+        str(inner)
+        for inner in found.iter_blocks()
+        if not (isinstance(inner, Option) and inner.key in replaced)
+    )
+    rebuilt = header + "".join(line + nl for line in lines) + kept
+    return _keep_missing_newline(text, before + rebuilt + after, nl)
 
 
 def _append(text: str, section_text: str) -> str:

@@ -101,15 +101,20 @@ def _config_values(base: Profile) -> dict[str, str]:
     return values
 
 
-def check_writable(settings: Settings, base: Profile) -> None:
-    """Refuse early, before the code is spent, when a session section is not ours."""
-    name = settings.session_name(base.name)
-    for path, section in (
-        (settings.credentials_file, name),
-        (settings.config_file, f"profile {name}"),
-    ):
-        text = inifile.read_text(path)
-        inifile.set_section(text, section, {}, base.name, path)
+def check_writable(files: profiles.AwsFiles, base: Profile) -> None:
+    """Refuse early, before the code is spent, when a session section is not ours.
+
+    The writes check again on the text they edit; this check only spares the
+    code, from the parse the login made anyway.
+    """
+    where = files.foreign_session(base)
+    if where is not None:
+        name = files.settings.session_name(base.name)
+        raise NotOursError(
+            f"[{name}] in {where} was not written by this workflow, so it is left alone.",
+            "Rename or remove that section, or choose another session suffix "
+            "in the workflow's configuration.",
+        )
 
 
 SESSION_KEYS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token", "expiration")
@@ -219,9 +224,9 @@ def login(settings: Settings, store: Store, name: str, code_text: str, serial=No
     if settings.ca_bundle:
         os.environ["AWS_CA_BUNDLE"] = str(settings.ca_bundle)
 
-    files = profiles.load(settings)
+    files, _ = profiles.load_for_login(settings, name)
     base = _base_profile(files, name)
-    check_writable(settings, base)
+    check_writable(files, base)
 
     fingerprint = base.key_fingerprint or ""
     if serial is None:

@@ -7,6 +7,8 @@ parser only when the files changed since the last keystroke (see
 :func:`load_cached`).
 """
 
+import base64
+import binascii
 import configparser
 import dataclasses
 import datetime as dt
@@ -14,6 +16,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 from pathlib import Path
 
 from .errors import AwsFileError
@@ -258,9 +261,6 @@ def account_from_key(access_key_id: str | None) -> str | None:
     The 16 characters after the four-letter prefix are base32; the first six
     bytes, masked and shifted, are the account number.
     """
-    import base64
-    import binascii
-
     body = (access_key_id or "")[4:]
     if len(body) != 16:
         return None
@@ -337,9 +337,20 @@ class AwsFiles:
 
 def load(settings: Settings) -> AwsFiles:
     """Read both files; an unreadable one raises :class:`AwsFileError`."""
-    config_sections = read_sections(settings.config_file)
-    credentials_sections = read_sections(settings.credentials_file)
-    configs = config_profiles(config_sections)
+    import gc
+
+    # The parser makes many small objects that live until the end; the
+    # collector's passes over them cost more than the parse at 10,000
+    # profiles, and this short-lived process frees them all at exit anyway.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        config_sections = read_sections(settings.config_file)
+        credentials_sections = read_sections(settings.credentials_file)
+        configs = config_profiles(config_sections)
+    finally:
+        if collecting:
+            gc.enable()
 
     names = list(configs)
     names += [n for n in credentials_sections if n not in configs]
@@ -421,6 +432,86 @@ def load_cached(settings: Settings) -> AwsFiles:
     if _cache_key(settings) == key:
         _write_cache(path, _to_cache(files, key))
     return files
+
+
+# A line that starts with "[" in the first column is always a section header
+# to configparser (a value's continuation lines are indented), so a
+# section's lines can be found from first columns alone. An indented "[" is
+# a header or a continuation depending on what came before; then only a
+# full parse can tell.
+_HEADER = re.compile(r"\[(?P<header>.+)\]")
+
+
+def section_span(text: str, section: str) -> tuple[int, int] | None:
+    """Where ``section``'s lines start and end in ``text``, or None if it has none.
+
+    Raises ``ValueError`` when the file needs a full parse to say: an
+    indented line that could be a header, or the section twice.
+    """
+    offset, start, end = 0, None, None
+    for line in text.splitlines(keepends=True):
+        first = line[:1]
+        if first in (" ", "\t") and line.lstrip()[:1] == "[":
+            raise ValueError("an indented line may be a section header")
+        if first == "[":
+            match = _HEADER.match(line.strip())
+            if start is not None and end is None:
+                end = offset
+            if match and match["header"] == section:
+                if start is not None:
+                    raise ValueError("the section appears twice")
+                start = offset
+        offset += len(line)
+    if start is None:
+        return None
+    return start, len(text) if end is None else end
+
+
+def _section_keys(path: Path, section: str) -> dict[str, str] | None:
+    """One section's keys as botocore reads them, parsing that section's lines alone."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+        span = section_span(text, section)
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    if span is None:
+        return {}
+    parser = configparser.RawConfigParser()
+    try:
+        parser.read_string(text[span[0] : span[1]])
+    except configparser.Error:
+        return None
+    return dict(parser[section])
+
+
+def load_for_login(settings: Settings, name: str) -> tuple[AwsFiles, Profile | None]:
+    """The profiles, and ``name``'s with its long-term keys, parsing as little as it can.
+
+    When the files have not changed since the last keystroke, the cached
+    profiles serve and only the profile's own section is read for its keys;
+    the key must match the cached fingerprint, or both files are parsed.
+    """
+    files = load_cached(settings)
+    profile = files.get(name)
+    if profile is None or not profile.is_base or profile.access_key_id:
+        return files, profile
+
+    keys = None
+    if profile.name != "default":
+        creds = _section_keys(settings.credentials_file, profile.name)
+        if creds and creds.get("aws_access_key_id") and creds.get("aws_secret_access_key"):
+            keys = creds
+        elif creds is not None:
+            config = _section_keys(settings.config_file, f"profile {profile.name}")
+            if config and config.get("aws_access_key_id"):
+                keys = config
+    if keys and key_fingerprint(keys["aws_access_key_id"]) == profile.key_fingerprint:
+        profile.access_key_id = keys["aws_access_key_id"]
+        profile.secret_access_key = keys["aws_secret_access_key"]
+        return files, profile
+
+    files = load(settings)
+    return files, files.get(name)
 
 
 def _write_cache(path: Path, data: dict) -> None:

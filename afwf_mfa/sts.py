@@ -72,13 +72,17 @@ class Sts:
         self.profile = profile
         self.region = profile.region or DEFAULT_REGION
 
-        # Naming the profile explicitly makes botocore read its settings
-        # (ca_bundle, endpoint_url) and ignore AWS_PROFILE/AWS_DEFAULT_PROFILE,
-        # which may name a profile that does not exist.
+        # The profile's files were read already: the session reads none (and
+        # so no AWS_PROFILE/AWS_DEFAULT_PROFILE, which may name a profile that
+        # does not exist); what the profile says that matters here is handed
+        # over explicitly. Environment settings (AWS_ENDPOINT_URL_STS,
+        # AWS_CA_BUNDLE, HTTPS_PROXY) still apply.
         for variable in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
             os.environ.pop(variable, None)
         self._session = botocore.session.Session()
-        self._session.set_config_variable("profile", profile.name)
+        self._session.set_config_variable("config_file", os.devnull)
+        self._session.set_config_variable("credentials_file", os.devnull)
+        self._verify = profile.ca_bundle or None
         self._clients = {}
         self.account = None
 
@@ -90,6 +94,7 @@ class Sts:
                 region_name=self.region,
                 aws_access_key_id=self.profile.access_key_id,
                 aws_secret_access_key=self.profile.secret_access_key,
+                verify=self._verify,
                 config=config,
             )
         return self._clients[key]

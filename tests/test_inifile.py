@@ -99,3 +99,20 @@ def test_leftover_temporary_files_are_removed(tmp_path):
 
     assert not leftover.exists()
     assert other.exists()
+
+
+def test_an_indented_header_like_line_inside_a_value_is_not_a_section():
+    text = "[a]\nnested =\n  [dev_mfa]\n  x = 1\n"
+
+    result = set_section(text, "dev_mfa", VALUES, "dev", PATH)
+
+    assert result.startswith(text)
+    assert result.count("[dev_mfa]") == 2
+
+
+def test_a_section_in_the_middle_is_replaced_in_place():
+    text = "[a]\nk = v\n[dev_mfa]\nafwf_mfa_base = dev\n; mine\n[b]\nk = v\n"
+
+    result = set_section(text, "dev_mfa", {"x": "1"}, "dev", PATH)
+
+    assert result == "[a]\nk = v\n[dev_mfa]\nx = 1\nafwf_mfa_base = dev\n; mine\n[b]\nk = v\n"
