@@ -12,6 +12,7 @@ and runs with its ``.venv``.
 # plain message rather than a traceback.
 from __future__ import annotations
 
+import gc
 import json
 import os
 import platform
@@ -189,6 +190,10 @@ def _report_missing(error: ImportError) -> int:
 
 
 def main() -> int:
+    # Each run lives for a keystroke or a login and then exits, freeing all it
+    # made; the collector's passes over the libraries' import-time objects
+    # would only add to the time the user waits.
+    gc.disable()
     problem = _add_paths()
     if problem:
         return _report(*problem)

@@ -6,13 +6,12 @@ notification. Like a login, every change to the files is checked first and
 made under the lock, and nothing is changed when a check fails.
 """
 
-import dataclasses
 import logging
 import urllib.parse
 
 from . import inifile, profiles, timetext
 from .errors import ProfileError
-from .login import DEFAULT_DROPS, SESSION_KEYS
+from .login import DEFAULT_DROPS, SESSION_KEYS, Result
 from .profiles import OWNER_KEY, ROLE, AwsFiles, Profile, account_from_arn
 from .settings import Settings
 
@@ -27,20 +26,6 @@ OUTRANKING = {
     "sso_session": "signs in with SSO",
     "sso_start_url": "signs in with SSO",
 }
-
-
-@dataclasses.dataclass(frozen=True)
-class Result:
-    """What an action did.
-
-    ``outcome`` is ``ok`` (``arg`` goes to the clipboard), ``open`` (``arg``
-    is a URL to open) or ``done`` (a notification only).
-    """
-
-    outcome: str
-    title: str
-    text: str
-    arg: str = ""
 
 
 def _live_session(files: AwsFiles, base: Profile) -> Profile:

@@ -10,8 +10,9 @@ import datetime as dt
 import logging
 import os
 import threading
+import time
 
-from . import inifile, profiles, timetext
+from . import profiles, timetext
 from .errors import (
     ChooseDevice,
     CodeError,
@@ -33,6 +34,20 @@ log = logging.getLogger(__name__)
 DEADLINE = 8.0
 
 REUSED = "That code was just used, and AWS takes each code only once."
+
+
+@dataclasses.dataclass(frozen=True)
+class Result:
+    """What a login or a modifier key did, for the Run Script's output.
+
+    ``outcome`` is ``ok`` (``arg`` goes to the clipboard), ``open`` (``arg``
+    is a URL to open) or ``done`` (a notification only).
+    """
+
+    outcome: str
+    title: str
+    text: str
+    arg: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,11 +78,17 @@ def _base_profile(files: profiles.AwsFiles, name: str) -> Profile:
     return profile
 
 
-def _with_deadline(work, seconds: float, progress: dict):
+def _prepare_writing() -> None:
+    """Load what writing the files needs while STS is being asked."""
+    from . import inifile  # noqa: F401
+
+
+def _with_deadline(work, seconds: float, progress: dict, meanwhile=_prepare_writing):
     """Run ``work`` in a thread and give up waiting after ``seconds``.
 
     ``work`` sets ``progress["code_sent"]`` once the code is on its way, so
-    the message can say whether the code is spent.
+    the message can say whether the code is spent. ``meanwhile`` runs here
+    while the thread waits on the network.
     """
     result = {}
 
@@ -77,9 +98,11 @@ def _with_deadline(work, seconds: float, progress: dict):
         except BaseException as exc:  # handed to the caller below
             result["error"] = exc
 
+    started = time.monotonic()
     thread = threading.Thread(target=run, name="sts", daemon=True)
     thread.start()
-    thread.join(seconds)
+    meanwhile()
+    thread.join(max(0.0, seconds - (time.monotonic() - started)))
     if thread.is_alive():
         log.warning("no answer from AWS within %.0f s", seconds)
         then = "then use the next code" if progress.get("code_sent") else "then try again"
@@ -148,6 +171,8 @@ def role_values(settings: Settings, role: Profile, base: Profile) -> dict[str, s
 
 def _edit_config(settings: Settings, base: Profile, roles: list[Profile], skipped: list[str]):
     """The config file's edit: the session profile, then each role's copy."""
+    from . import inifile
+
     path = settings.config_file
     name = settings.session_name(base.name)
 
@@ -174,6 +199,8 @@ def write_session(settings: Settings, base: Profile, session, roles=(), default=
     profile's earlier session) gets the new one. Returns the role copies that
     were left alone because this workflow did not write them.
     """
+    from . import inifile
+
     name = settings.session_name(base.name)
     credentials = session_values(session)
     creds_path = settings.credentials_file
