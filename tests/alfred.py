@@ -223,6 +223,37 @@ class Alfred:
             self._flow(next_uid, arg, variables, outputs)
 
 
+# Runs main.py as launch.sh does, then writes where each imported module came from.
+_RUN_AND_LIST_MODULES = """
+import json, runpy, sys
+out = sys.argv.pop(1)
+sys.argv[0] = "main.py"
+try:
+    runpy.run_path("main.py", run_name="__main__")
+except SystemExit:
+    pass
+files = {n: getattr(m, "__file__", None) for n, m in list(sys.modules.items())}
+with open(out, "w") as f:
+    json.dump(files, f)
+"""
+
+
+def run_listing_modules(folder, args, env, listing) -> tuple[subprocess.CompletedProcess, dict]:
+    """Run ``main.py ARGS`` in ``folder``; its result and the modules it imported, by file."""
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", _RUN_AND_LIST_MODULES, str(listing), *args],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    modules = json.loads(Path(listing).read_text()) if Path(listing).exists() else {}
+    return result, modules
+
+
 def _as_variable(value) -> str:
     """A configuration default as Alfred hands it to scripts (checkboxes as 1 or 0)."""
     if isinstance(value, bool):

@@ -44,6 +44,11 @@ IDENTITY = {
 }
 
 
+def error(code: str, message: str = "", status: int = 400) -> dict:
+    """The behaviour of answering with STS's error ``code``."""
+    return {"kind": "error", "status": status, "code": code, "message": message}
+
+
 class FaultSts:
     """The server; ``behaviour`` is a dict, see :meth:`answer`."""
 

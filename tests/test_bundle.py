@@ -20,7 +20,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from alfred import ROOT, Alfred
+from alfred import ROOT, Alfred, run_listing_modules
 from conftest import dev_files, write_aws
 
 import afwf_mfa
@@ -49,20 +49,6 @@ USER = {
     "secret": "examplesecretexamplesecretexamplesecret0",
     "serials": ["arn:aws:iam::123456789012:mfa/dev"],
 }
-
-# Runs main.py as launch.sh does, then writes where each imported module came from.
-RUN_AND_LIST_FILES = """
-import json, runpy, sys
-out = sys.argv.pop(1)
-sys.argv[0] = "main.py"
-try:
-    runpy.run_path("main.py", run_name="__main__")
-except SystemExit:
-    pass
-files = {n: getattr(m, "__file__", None) for n, m in list(sys.modules.items())}
-with open(out, "w") as f:
-    json.dump(files, f)
-"""
 
 
 @pytest.fixture(scope="session")
@@ -415,19 +401,11 @@ def test_the_unpacked_bundle_lists_profiles_with_its_own_libraries(unpacked, tmp
     env = {**Alfred(home, folder=unpacked).env(), "PYTHONNOUSERSITE": "1"}
     listing = tmp_path / "modules.json"
 
-    result = subprocess.run(
-        [sys.executable, "-c", RUN_AND_LIST_FILES, str(listing), "filter", ""],
-        cwd=unpacked,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result, files = run_listing_modules(unpacked, ["filter", ""], env, listing)
 
     assert result.returncode == 0, result.stderr
     items = json.loads(result.stdout)["items"]
     assert items and items[0]["icon"]["path"] != "icons/error.png", items
-    files = json.loads(listing.read_text())
     assert files["afwf_mfa.cli"].startswith(f"{unpacked}/afwf_mfa/")
     for name in ("afwf", "botocore", "pydantic"):
         assert files[name].startswith(f"{unpacked}/lib/{name}/"), name

@@ -5,6 +5,7 @@ import time
 
 import pytest
 from conftest import snapshot, write_aws
+from faultsts import error
 
 SERIAL = "arn:aws:iam::123456789012:mfa/alice"
 CONFIG = f"# mine\n[profile dev]\nregion = eu-central-1\nmfa_serial = {SERIAL}\n"
@@ -67,7 +68,7 @@ CASES = [
 def test_each_sts_error_has_its_own_message(
     files, home, fault_sts, faulty_alfred, code, message, expected
 ):
-    fault_sts.behaviour = {"kind": "error", "status": 403, "code": code, "message": message}
+    fault_sts.behaviour = error(code, message, 403)
 
     outputs = enter(faulty_alfred)
 
@@ -80,12 +81,7 @@ def test_each_sts_error_has_its_own_message(
 
 
 def test_throttling_is_retried_a_bounded_number_of_times(files, home, fault_sts, faulty_alfred):
-    fault_sts.behaviour = {
-        "kind": "error",
-        "status": 400,
-        "code": "Throttling",
-        "message": "Rate exceeded",
-    }
+    fault_sts.behaviour = error("Throttling", "Rate exceeded", 400)
 
     outputs = enter(faulty_alfred)
 
@@ -135,14 +131,12 @@ def test_wrong_device_forgets_the_remembered_one(home, fault_sts, faulty_alfred)
     enter(faulty_alfred, serial=SERIAL)
     assert SERIAL in faulty_alfred.items("dev ")[0]["subtitle"]
 
-    fault_sts.behaviour = {
-        "kind": "error",
-        "status": 403,
-        "code": "AccessDenied",
-        "message": "MultiFactorAuthentication failed, unable to validate MFA code.",
-    }
-    enter(faulty_alfred, serial=None, code="654321")
+    fault_sts.behaviour = error(
+        "AccessDenied", "MultiFactorAuthentication failed, unable to validate MFA code.", 403
+    )
+    outputs = enter(faulty_alfred, serial=None, code="654321")
 
+    assert "could not check the code" in outputs.notifications[0][1]
     assert "looked up" in faulty_alfred.items("dev ")[0]["subtitle"]
 
 
@@ -172,12 +166,11 @@ def test_a_code_used_moments_ago_is_caught_before_sts(files, home, fault_sts, fa
 
 
 def test_a_code_sts_rejected_is_not_sent_again(files, home, fault_sts, faulty_alfred):
-    fault_sts.behaviour = {
-        "kind": "error",
-        "status": 403,
-        "code": "AccessDenied",
-        "message": "MultiFactorAuthentication failed with invalid MFA one time pass code.",
-    }
+    fault_sts.behaviour = error(
+        "AccessDenied",
+        "MultiFactorAuthentication failed with invalid MFA one time pass code.",
+        403,
+    )
     enter(faulty_alfred, code="135790")
 
     outputs = enter(faulty_alfred, code="135790")
@@ -191,7 +184,7 @@ def test_a_code_sts_rejected_is_not_sent_again(files, home, fault_sts, faulty_al
     [
         ({"kind": "drop"}, "The connection to AWS broke off"),
         (
-            {"kind": "error", "status": 500, "code": "InternalFailure", "message": "oops"},
+            error("InternalFailure", "oops", 500),
             "AWS answered InternalFailure",
         ),
     ],

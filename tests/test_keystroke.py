@@ -7,29 +7,15 @@ variables and a temporary home, then lists every module that was imported.
 """
 
 import json
-import subprocess
-import sys
 
 import pytest
-from alfred import ROOT, Alfred, python_env
+from alfred import ROOT, Alfred, python_env, run_listing_modules
 from conftest import dev_files, write_aws
 
 from afwf_mfa.profiles import CACHE_NAME
 
 FORBIDDEN = ("boto3", "botocore.session", "botocore.client")
 
-# Runs main.py as launch.sh does, then writes the names of all imported modules.
-RUN_AND_LIST_MODULES = """
-import json, runpy, sys
-out = sys.argv.pop(1)
-sys.argv[0] = "main.py"
-try:
-    runpy.run_path("main.py", run_name="__main__")
-except SystemExit:
-    pass
-with open(out, "w") as f:
-    json.dump(sorted(sys.modules), f)
-"""
 
 USER = {
     "key": "AKIAEXAMPLEEXAMPLE01",
@@ -43,16 +29,9 @@ QUERIES = ["", "de", "dev ", "dev 123", "dev 123456", "prod 123 456"]
 def keystroke(alfred: Alfred, query: str, tmp_path) -> tuple[dict, list[str]]:
     """The Script Filter JSON for ``query`` and the modules the run imported."""
     listing = tmp_path / "modules.json"
-    result = subprocess.run(
-        [sys.executable, "-c", RUN_AND_LIST_MODULES, str(listing), "filter", query],
-        cwd=ROOT,
-        env=alfred.env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result, modules = run_listing_modules(ROOT, ["filter", query], alfred.env(), listing)
     assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout), json.loads(listing.read_text())
+    return json.loads(result.stdout), sorted(modules)
 
 
 def cache_stamp(alfred: Alfred):
