@@ -1,8 +1,9 @@
 """The command line that Alfred's objects call, usable from a terminal too.
 
 ``filter QUERY``  print the Script Filter JSON for what was typed after ``mfa``;
-``run ARG``       do what Enter or a modifier key handed over (a login, an export,
-                  making a session the default, signing out, opening the console);
+``run ARG``       do what Enter or a modifier key handed over (a login, one with a
+                  code from a YubiKey, an export, making a session the default,
+                  signing out, opening the console);
 ``login PROFILE CODE``  get a session from a terminal;
 ``last``          print the last profile and a space, for the hotkey;
 ``probe``         exit 0 when this interpreter can run the workflow.
@@ -74,8 +75,7 @@ def _alfred_output(arg: str, outcome: str, title: str, text: str) -> str:
 
 
 def _login_result(settings, request: dict, in_alfred: bool):
-    from .actions import Result
-    from .login import login
+    from .login import Result, login
     from .store import Store
 
     store = Store(settings.data_dir)
@@ -106,10 +106,23 @@ FAILED_TITLES = {
 }
 
 
-def run_command(args: list[str]) -> int:
-    """Carry out what Enter or a modifier key asked for, and report it to Alfred."""
+def _modifier_result(settings, action: str, name: str):
+    """What a modifier key on a profile does; a login does not load this."""
     from . import actions
 
+    work = {
+        "export": actions.export,
+        "default": actions.make_default,
+        "signout": actions.sign_out,
+        "console": actions.console_url,
+    }.get(action)
+    if work is None:
+        raise MfaError(f"Unknown action {action!r}.", "Update the workflow.")
+    return work(settings, name)
+
+
+def run_command(args: list[str]) -> int:
+    """Carry out what Enter or a modifier key asked for, and report it to Alfred."""
     in_alfred = "alfred_version" in os.environ
     log_path = None
     request = {"action": "login", "profile": "the profile"}
@@ -121,16 +134,13 @@ def run_command(args: list[str]) -> int:
         name = request["profile"]
         if action == "login":
             result = _login_result(settings, request, in_alfred)
-        elif action == "export":
-            result = actions.export(settings, name)
-        elif action == "default":
-            result = actions.make_default(settings, name)
-        elif action == "signout":
-            result = actions.sign_out(settings, name)
-        elif action == "console":
-            result = actions.console_url(settings, name)
+        elif action == "yubikey":
+            from . import yubikey
+
+            code = yubikey.code_for(settings, name, request.get("serial"))
+            result = _login_result(settings, {**request, "code": code}, in_alfred)
         else:
-            raise MfaError(f"Unknown action {action!r}.", "Update the workflow.")
+            result = _modifier_result(settings, action, name)
     except ChooseDevice as exc:
         title = f"Pick {exc.profile}'s MFA device"
         arg = f"{exc.profile} {request.get('code', '')}"

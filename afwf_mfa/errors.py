@@ -68,3 +68,27 @@ class ChooseDevice(MfaError):
         )
         self.profile = profile
         self.serials = serials
+
+
+class YubiKeyError(MfaError):
+    """A code could not be had from a YubiKey through YubiKey Manager (``ykman``)."""
+
+
+class YkmanMissing(YubiKeyError):
+    """``ykman`` is neither configured nor in any place the workflow looks."""
+
+
+class NoYubiKey(YubiKeyError):
+    """``ykman`` found no YubiKey plugged in."""
+
+
+class TouchTimeout(YubiKeyError):
+    """The YubiKey waited for a touch that did not come."""
+
+
+class NoOathAccount(YubiKeyError):
+    """No OATH account on the YubiKey belongs to the profile."""
+
+
+class YkmanFailed(YubiKeyError):
+    """``ykman`` failed for another reason, which the message names."""

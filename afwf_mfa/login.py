@@ -10,9 +10,8 @@ import datetime as dt
 import logging
 import os
 import threading
-import time
 
-from . import profiles, timetext
+from . import inifile, profiles, timetext
 from .errors import (
     ChooseDevice,
     CodeError,
@@ -78,17 +77,13 @@ def _base_profile(files: profiles.AwsFiles, name: str) -> Profile:
     return profile
 
 
-def _prepare_writing() -> None:
-    """Load what writing the files needs while STS is being asked."""
-    from . import inifile  # noqa: F401
-
-
-def _with_deadline(work, seconds: float, progress: dict, meanwhile=_prepare_writing):
+def _with_deadline(work, seconds: float, progress: dict):
     """Run ``work`` in a thread and give up waiting after ``seconds``.
 
     ``work`` sets ``progress["code_sent"]`` once the code is on its way, so
-    the message can say whether the code is spent. ``meanwhile`` runs here
-    while the thread waits on the network.
+    the message can say whether the code is spent. Nothing is imported here
+    while the thread runs: two threads importing at once can meet a module
+    the other has only half loaded.
     """
     result = {}
 
@@ -98,11 +93,9 @@ def _with_deadline(work, seconds: float, progress: dict, meanwhile=_prepare_writ
         except BaseException as exc:  # handed to the caller below
             result["error"] = exc
 
-    started = time.monotonic()
     thread = threading.Thread(target=run, name="sts", daemon=True)
     thread.start()
-    meanwhile()
-    thread.join(max(0.0, seconds - (time.monotonic() - started)))
+    thread.join(seconds)
     if thread.is_alive():
         log.warning("no answer from AWS within %.0f s", seconds)
         then = "then use the next code" if progress.get("code_sent") else "then try again"
@@ -171,8 +164,6 @@ def role_values(settings: Settings, role: Profile, base: Profile) -> dict[str, s
 
 def _edit_config(settings: Settings, base: Profile, roles: list[Profile], skipped: list[str]):
     """The config file's edit: the session profile, then each role's copy."""
-    from . import inifile
-
     path = settings.config_file
     name = settings.session_name(base.name)
 
@@ -199,8 +190,6 @@ def write_session(settings: Settings, base: Profile, session, roles=(), default=
     profile's earlier session) gets the new one. Returns the role copies that
     were left alone because this workflow did not write them.
     """
-    from . import inifile
-
     name = settings.session_name(base.name)
     credentials = session_values(session)
     creds_path = settings.credentials_file

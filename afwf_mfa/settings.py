@@ -34,6 +34,8 @@ class Settings:
     https_proxy: str = ""
     ca_bundle: Path | None = None
     role_profiles: bool = True
+    ykman_path: Path | None = None
+    yubikey_accounts: tuple[tuple[str, str], ...] = ()
 
     def session_name(self, base: str) -> str:
         """The name of the profile that holds ``base``'s MFA session."""
@@ -44,6 +46,10 @@ class Settings:
         if name.endswith(self.suffix) and len(name) > len(self.suffix):
             return name[: -len(self.suffix)]
         return None
+
+    def yubikey_account(self, profile: str) -> str | None:
+        """The YubiKey account the configuration names for ``profile``, if any."""
+        return dict(self.yubikey_accounts).get(profile)
 
 
 def _path(value: str) -> Path:
@@ -67,6 +73,23 @@ def _duration(raw: str) -> int:
             "Pick a session length in the workflow's configuration.",
         )
     return seconds
+
+
+def _yubikey_accounts(raw: str) -> tuple[tuple[str, str], ...]:
+    pairs = []
+    for number, line in enumerate(raw.splitlines(), 1):
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        profile, equals, account = (part.strip() for part in text.partition("="))
+        if not (equals and profile and account):
+            raise SettingsError(
+                f"Line {number} of the YubiKey accounts setting is not 'profile = account'.",
+                "Write one profile per line, then '=', then the account's name as "
+                "'ykman oath accounts list' shows it.",
+            )
+        pairs.append((profile, account))
+    return tuple(pairs)
 
 
 def load(env: dict[str, str] | None = None) -> Settings:
@@ -112,6 +135,16 @@ def load(env: dict[str, str] | None = None) -> Settings:
             "Pick the PEM file of your organisation's certificates in the configuration.",
         )
 
+    ykman_raw = env.get("ykman_path", "").strip()
+    ykman_path = _path(ykman_raw) if ykman_raw else None
+    if ykman_path and not (ykman_path.is_file() and os.access(ykman_path, os.X_OK)):
+        raise SettingsError(
+            f"The YubiKey Manager setting names {ykman_raw}, which is not an executable file.",
+            "Set it to the ykman program ('which ykman' in Terminal shows where it is), "
+            "or leave it empty.",
+        )
+    yubikey_accounts = _yubikey_accounts(env.get("yubikey_accounts", ""))
+
     return Settings(
         config_file=_path(config),
         credentials_file=_path(credentials),
@@ -123,4 +156,6 @@ def load(env: dict[str, str] | None = None) -> Settings:
         https_proxy=https_proxy,
         ca_bundle=_path(ca_bundle) if ca_bundle else None,
         role_profiles=env.get("role_profiles", "1").strip() != "0",
+        ykman_path=ykman_path,
+        yubikey_accounts=yubikey_accounts,
     )

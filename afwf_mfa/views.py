@@ -223,8 +223,13 @@ def _ranked(profiles: list[Profile], text: str) -> list[Profile]:
     if not text:
         return profiles
     needle = text.casefold()
-    prefix = [p for p in profiles if p.name.casefold().startswith(needle)]
-    inside = [p for p in profiles if needle in p.name.casefold() and p not in prefix]
+    prefix, inside = [], []
+    for profile in profiles:
+        name = profile.name.casefold()
+        if name.startswith(needle):
+            prefix.append(profile)
+        elif needle in name:
+            inside.append(profile)
     return prefix + inside
 
 
@@ -298,6 +303,39 @@ def login_arg(profile: str, code: str, serial: str | None) -> str:
     return json.dumps({"action": "login", "profile": profile, "code": code, "serial": serial})
 
 
+def _yubikey_items(
+    settings: Settings, base: Profile, serial: str | None, choices: list[str]
+) -> list[Item]:
+    """Items that get the code from a YubiKey, one per device an OATH account fits."""
+    from . import yubikey
+
+    key = yubikey.find(settings)
+    if key is None:
+        return []
+    items = []
+    devices = choices if serial is None and choices else [serial]
+    for device in devices:
+        account = key.offer(base.name, device)
+        if account is None:
+            continue
+        words = [
+            account,
+            f"device {device}" if len(devices) > 1 else "",
+            "touch the key if it blinks",
+        ]
+        arg = {"action": "yubikey", "profile": base.name, "serial": device}
+        items.append(
+            _item(
+                "Get a session with your YubiKey",
+                " · ".join(w for w in words if w),
+                ICON_VALID,
+                valid=True,
+                arg=json.dumps(arg),
+            )
+        )
+    return items
+
+
 def profile_items(files: AwsFiles, store: Store, query: Query, at: dt.datetime) -> list[Item]:
     """The items for ``mfa <profile> <code so far>``."""
     settings = files.settings
@@ -327,13 +365,12 @@ def profile_items(files: AwsFiles, store: Store, query: Query, at: dt.datetime) 
     state, _ = session_state(files, base, at)
 
     if not query.code_text:
-        return [
-            _item(
-                f"Type the 6-digit MFA code for {base.name}",
-                f"{device[0].upper()}{device[1:]} · {state}",
-                ICON_CODE,
-            )
-        ]
+        prompt = _item(
+            f"Type the 6-digit MFA code for {base.name}",
+            f"{device[0].upper()}{device[1:]} · {state}",
+            ICON_CODE,
+        )
+        return [prompt, *_yubikey_items(settings, base, serial, choices)]
     if code.digits is None:
         return [_item(code.problem, f"MFA code for {base.name} · {device}", ICON_CODE)]
 
@@ -348,25 +385,19 @@ def profile_items(files: AwsFiles, store: Store, query: Query, at: dt.datetime) 
 
     title = f"Get a {duration_label(settings.duration)} session for {base.name}"
     target = settings.session_name(base.name)
-    if serial or not choices:
-        return [
-            _item(
-                title,
-                f"Writes {target} · {device}",
-                ICON_VALID,
-                valid=True,
-                arg=login_arg(base.name, code.digits, serial),
-            )
-        ]
+    # One item, or one for each device the last login found to choose from.
+    options = (
+        [(serial, device)] if serial or not choices else [(c, f"device {c}") for c in choices]
+    )
     return [
         _item(
             title,
-            f"With device {choice} · writes {target}",
+            f"Writes {target} · {words}",
             ICON_VALID,
             valid=True,
-            arg=login_arg(base.name, code.digits, choice),
+            arg=login_arg(base.name, code.digits, option),
         )
-        for choice in choices
+        for option, words in options
     ]
 
 
