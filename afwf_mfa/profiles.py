@@ -408,11 +408,20 @@ def _to_cache(files: AwsFiles, key: list) -> dict:
 
 
 def _from_cache(settings: Settings, data: dict) -> AwsFiles:
+    # Every field is in the row (the cache is written from Profile objects),
+    # so the objects are filled in directly: calling the dataclass's
+    # __init__ a thousand times costs a keystroke more than reading the file.
+    fields = data["fields"]
     profiles = {}
     for row in data["profiles"]:
-        values = dict(zip(data["fields"], row, strict=True))
-        values["expiration"] = parse_expiration(values["expiration"])
-        profiles[values["name"]] = Profile(**values)
+        if len(row) != len(fields):
+            raise ValueError("a cached row does not match its fields")
+        profile = object.__new__(Profile)
+        profile.__dict__.update(zip(fields, row))
+        profile.access_key_id = profile.secret_access_key = None
+        if profile.expiration is not None:
+            profile.expiration = parse_expiration(profile.expiration)
+        profiles[profile.name] = profile
     return AwsFiles(settings, profiles)
 
 
