@@ -414,10 +414,8 @@ def _from_cache(settings: Settings, data: dict) -> AwsFiles:
     fields = data["fields"]
     profiles = {}
     for row in data["profiles"]:
-        if len(row) != len(fields):
-            raise ValueError("a cached row does not match its fields")
         profile = object.__new__(Profile)
-        profile.__dict__.update(zip(fields, row))
+        profile.__dict__.update(zip(fields, row, strict=True))
         profile.access_key_id = profile.secret_access_key = None
         if profile.expiration is not None:
             profile.expiration = parse_expiration(profile.expiration)
