@@ -31,6 +31,7 @@ class Settings:
     duration: int = DEFAULT_DURATION
     suffix: str = "_mfa"
     debug: bool = False
+    keyword: str = "mfa"
     https_proxy: str = ""
     ca_bundle: Path | None = None
     role_profiles: bool = True
@@ -122,6 +123,13 @@ def load(env: dict[str, str] | None = None) -> Settings:
     duration_raw = env.get("session_duration", "").strip()
     duration = _duration(duration_raw) if duration_raw else DEFAULT_DURATION
 
+    keyword = env.get("keyword", "").strip() or "mfa"
+    if len(keyword) < 3 or any(ch.isspace() for ch in keyword):
+        raise SettingsError(
+            f"The keyword {keyword!r} is too short or has spaces.",
+            "Use at least 3 characters without spaces in the workflow's configuration.",
+        )
+
     https_proxy = env.get("https_proxy", "").strip()
     if https_proxy and "://" not in https_proxy:
         raise SettingsError(
@@ -153,6 +161,7 @@ def load(env: dict[str, str] | None = None) -> Settings:
         duration=duration,
         suffix=suffix,
         debug=env.get("alfred_debug") == "1",
+        keyword=keyword,
         https_proxy=https_proxy,
         ca_bundle=_path(ca_bundle) if ca_bundle else None,
         role_profiles=env.get("role_profiles", "1").strip() != "0",

@@ -409,7 +409,7 @@ def render(files: AwsFiles, store: Store, query: Query, at: dt.datetime) -> list
         return [
             _item(
                 "Type the profile before the code",
-                "For example: mfa dev 123456",
+                f"For example: {files.settings.keyword} dev 123456",
                 ICON_CODE,
             )
         ]

@@ -1,5 +1,6 @@
 """info.plist's graph, and how the scripts find a Python to run with."""
 
+import re
 import shutil
 import stat
 
@@ -29,7 +30,8 @@ def test_every_connection_lands_on_an_object(alfred):
 def test_keyword_filter_runs_on_every_keystroke_with_argv(alfred):
     config = alfred.keyword_filter()["config"]
 
-    assert config["keyword"] == "mfa"
+    assert config["keyword"] == "{var:keyword}"
+    assert alfred.config["keyword"] == "mfa"
     assert config["scriptargtype"] == 1
     assert config["type"] == 0
     assert config["alfredfiltersresults"] is False
@@ -68,16 +70,16 @@ def test_bundle_version_is_the_package_version(alfred):
 
 def test_every_script_variable_has_a_configuration_entry(alfred):
     offered = {e["variable"] for e in alfred.plist["userconfigurationconfig"]}
+    read = set(re.findall(r'env\.get\("([a-z_]+)"', (ROOT / "afwf_mfa/settings.py").read_text()))
+    # The launcher's own lowercase variables are the ones it never assigns.
+    launcher = (ROOT / "launch.sh").read_text()
+    used = set(re.findall(r"\$\{?([a-z_]+)", launcher))
+    assigns = r"\b{0}=|read -r {0}\b|for {0}\b|local {0}\b"
+    read |= {name for name in used if not re.search(assigns.format(name), launcher)}
 
-    assert {
-        "session_duration",
-        "profile_suffix",
-        "python_path",
-        "aws_config_file",
-        "aws_credentials_file",
-        "https_proxy",
-        "ca_bundle",
-    } <= offered
+    # Alfred sets its own alfred_* variables; the rest must be offered.
+    assert read - {v for v in read if v.startswith("alfred_")} <= offered
+    assert {"keyword", "session_duration", "python_path", "ca_bundle"} <= read
 
 
 def _copy_workflow(tmp_path):
@@ -134,3 +136,11 @@ def test_a_remembered_python_that_stopped_working_is_replaced(home, alfred):
     assert "libraries are missing" in first[0]["title"]
     assert second[0]["title"] == "No AWS profiles found"
     assert (ROOT / ".venv/bin/python").samefile((alfred.cache_dir / "python").read_text().strip())
+
+
+def test_the_keyword_is_configurable_and_checked(home, alfred):
+    alfred.config["keyword"] = "aws"
+    assert alfred.items("123456")[0]["subtitle"] == "For example: aws dev 123456"
+
+    alfred.config["keyword"] = "m"
+    assert alfred.items("")[0]["title"] == "The keyword 'm' is too short or has spaces."
