@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test bench build install lint format clean
+.PHONY: venv demo test bench build install preview lint format clean
 
 venv: $(STAMP)
 
@@ -40,6 +40,11 @@ install: $(STAMP)  ## on a Mac: build the bundle and open it, which imports it i
 			"$$($(BIN)/python tools/bundle.py --path), which imports it into Alfred." \
 			"This is not a Mac, so nothing was done."; \
 	fi
+
+# Chromium comes from Debian's packages where it is missing (needs root).
+preview: $(STAMP)  ## pictures of what Alfred shows, from the demo's real output, in docs/
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+	$(BIN)/python tests/preview.py
 
 lint: $(STAMP)  ## ruff's checks and formatting
 	$(BIN)/ruff check .

@@ -68,17 +68,22 @@ def section(text: str, header: str) -> str:
     return mask("\n".join(lines))
 
 
+def sample_home(home: Path, sts: LocalSts) -> Alfred:
+    """Sample ~/.aws files for a new IAM user in ``sts``, and the workflow pointed at both."""
+    user = sts.create_user("alice")
+    (home / ".aws").mkdir()
+    (home / ".aws/config").write_text(CONFIG)
+    (home / ".aws/credentials").write_text(CREDENTIALS.format(**user))
+    (home / ".aws/credentials").chmod(0o600)
+    return Alfred(home, {**python_env(), **sts.endpoint_env()})
+
+
 def main() -> int:
     with tempfile.TemporaryDirectory(prefix="afwf_mfa-demo-") as tmp, LocalSts() as sts:
         home = Path(tmp)
-        user = sts.create_user("alice")
-        (home / ".aws").mkdir()
-        (home / ".aws/config").write_text(CONFIG)
-        (home / ".aws/credentials").write_text(CREDENTIALS.format(**user))
-        (home / ".aws/credentials").chmod(0o600)
+        alfred = sample_home(home, sts)
         print(f"A throw-away home at {home}, a local STS at {sts.url}")
 
-        alfred = Alfred(home, {**python_env(), **sts.endpoint_env()})
         show_items(alfred, "")
         show_items(alfred, "dev ")
         items = show_items(alfred, "dev 123456")
