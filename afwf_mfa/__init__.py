@@ -1,3 +1,15 @@
 """Turn an MFA code into a working AWS CLI session, from Alfred."""
 
-__version__ = "0.1.0"
+import os
+
+
+def __getattr__(name: str):
+    # The version lives in info.plist alone, which Alfred and the bundle need
+    # anyway; the package reads it from there when asked.
+    if name == "__version__":
+        import plistlib
+
+        here = os.path.dirname(os.path.abspath(__file__))
+        with open(os.path.join(os.path.dirname(here), "info.plist"), "rb") as f:
+            return plistlib.load(f)["version"]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -105,18 +105,6 @@ def test_the_bundle_stays_under_60_mb(built):
     assert built.size < 60 * 1000 * 1000
 
 
-def test_a_version_that_differs_from_the_package_fails_the_build(tmp_path):
-    (tmp_path / "afwf_mfa").mkdir()
-    (tmp_path / "afwf_mfa/__init__.py").write_text('__version__ = "0.1.0"\n')
-    with open(tmp_path / "info.plist", "wb") as f:
-        plistlib.dump({"name": "AWS MFA", "version": "0.2.0"}, f)
-
-    with pytest.raises(bundle.BuildError, match="0.2.0"):
-        bundle.build(tmp_path / "dist", tmp_path / "cache", root=tmp_path)
-
-    assert not (tmp_path / "dist").exists()
-
-
 def test_the_zip_is_the_same_when_made_again_from_its_own_files(built, tmp_path):
     folder = extract(built.path, tmp_path / "again")
 

@@ -3,6 +3,8 @@
 import re
 import shutil
 import stat
+import subprocess
+import sys
 
 from alfred import (
     CALL_TRIGGER,
@@ -14,8 +16,6 @@ from alfred import (
     RUN_SCRIPT,
     Alfred,
 )
-
-import afwf_mfa
 
 
 def test_every_connection_lands_on_an_object(alfred):
@@ -64,8 +64,16 @@ def test_hotkey_is_unassigned_and_leads_to_the_keyword_filter(alfred):
     assert opened["destinationuid"] == alfred.keyword_filter()["uid"]
 
 
-def test_bundle_version_is_the_package_version(alfred):
-    assert alfred.plist["version"] == afwf_mfa.__version__
+def test_the_package_reports_the_version_info_plist_gives(alfred):
+    result = subprocess.run(
+        [sys.executable, "-c", "import afwf_mfa; print(afwf_mfa.__version__)"],
+        cwd=ROOT / "tests",
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    assert result.stdout.strip() == alfred.plist["version"]
 
 
 def test_every_script_variable_has_a_configuration_entry(alfred):
