@@ -112,6 +112,9 @@ def sign_out(settings: Settings, name: str) -> Result:
         default = files.profiles.get("default")
         if default is not None and default.credentials_owner == base.name:
             drops = (*SESSION_KEYS, *DEFAULT_DROPS)
+            if inifile.holds_only(text, "default", drops, creds_path):
+                # Shift-Enter made the section: take it away whole.
+                return inifile.remove_section(text, "default", base.name, creds_path)
             text = inifile.set_keys(text, "default", {}, drops, creds_path)
         return text
 
@@ -131,7 +134,7 @@ def sign_out(settings: Settings, name: str) -> Result:
         inifile.edit_file(creds_path, edit_credentials, private=True)
         inifile.edit_file(config_path, edit_config, private=False)
     log.info("signed %s out", session_name)
-    extra = f" and {len(roles)} role profiles" if roles else ""
+    extra = f" and {len(roles)} role profile{'s' if len(roles) != 1 else ''}" if roles else ""
     return Result("done", f"Signed out of {session_name}", f"Removed {session_name}{extra}.")
 
 

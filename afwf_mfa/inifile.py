@@ -89,6 +89,19 @@ def _split(text: str, section: str, path: Path) -> tuple[str, Section | None, st
     return "".join(before), found, "".join(after)
 
 
+def holds_only(text: str, section: str, keys: tuple, path: Path) -> bool:
+    """True when ``section`` exists and holds only some of ``keys``, and no comment."""
+    _, found, _ = _split(text, section, path)
+    if found is None:
+        return False
+    for block in found.iter_blocks():
+        if isinstance(block, Option) and block.key not in keys:
+            return False
+        if isinstance(block, Comment):
+            return False
+    return True
+
+
 def set_section(text: str, section: str, values: dict[str, str], owner: str, path: Path) -> str:
     """Return ``text`` with ``section`` holding exactly ``values`` and the owner mark.
 

@@ -269,7 +269,7 @@ def account_from_key(access_key_id: str | None) -> str | None:
     except (binascii.Error, ValueError):
         return None
     number = (int.from_bytes(raw[:6], "big") & 0x7FFFFFFFFF80) >> 7
-    return f"{number:012d}"
+    return f"{number:012d}" if number < 10**12 else None
 
 
 def key_fingerprint(access_key_id: str) -> str:
@@ -322,12 +322,23 @@ class AwsFiles:
             if p.kind == ROLE and p.source_profile in sources and p.source_profile != p.name:
                 roles.setdefault(p.source_profile, []).append(p)
         placed = {id(r) for group in roles.values() for r in group}
-        ordered = []
+        ordered: list[Profile] = []
+        seen: set[int] = set()
+
+        def add(profile: Profile) -> None:
+            # A role may be the source of another role: each goes under its own.
+            if id(profile) in seen:
+                return
+            seen.add(id(profile))
+            ordered.append(profile)
+            for role in roles.get(profile.name, []):
+                add(role)
+
         for p in listed:
-            if id(p) in placed:
-                continue
-            ordered.append(p)
-            ordered.extend(roles.get(p.name, []))
+            if id(p) not in placed:
+                add(p)
+        for p in listed:  # roles in a loop of sources, which no base leads to
+            add(p)
         return ordered
 
     def roles_of(self, base: str) -> list[Profile]:

@@ -116,7 +116,7 @@ def load(env: dict[str, str] | None = None) -> Settings:
     suffix = env.get("profile_suffix", "").strip() or "_mfa"
     if not _SUFFIX.fullmatch(suffix):
         raise SettingsError(
-            f"The session profile suffix {suffix!r} is not usable.",
+            f"The session profile suffix {suffix[:40]!r} is not usable.",
             "Use up to 32 letters, digits, '_', '-' or '.' in the workflow's configuration.",
         )
 

@@ -153,6 +153,8 @@ def _role_item(files: AwsFiles, store: Store, role: Profile, at: dt.datetime) ->
             words.append(f"{source_session} is live; sign in again to add {role.name}")
         else:
             words.append(f"sign in to {source.name} first")
+    elif source is None:
+        words.append(f"its source profile {role.source_profile} does not exist")
     else:
         words.append(f"its source {role.source_profile} has no access keys")
     return _item(

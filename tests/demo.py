@@ -97,7 +97,9 @@ def main() -> int:
         print("\n~/.aws/credentials now has (secrets masked):")
         print(section((home / ".aws/credentials").read_text(), "[dev_mfa]"))
         print("\n~/.aws/config now has:")
-        print(section((home / ".aws/config").read_text(), "[profile dev_mfa]"))
+        config = (home / ".aws/config").read_text()
+        print(section(config, "[profile dev_mfa]"))
+        print(section(config, "[profile admin_mfa]"))
 
         show_items(alfred, "")
         print(f"\nThe hotkey opens Alfred on: mfa {alfred.hotkey().reopened[0]!r}")

@@ -157,3 +157,16 @@ def test_the_account_of_a_known_device_is_shown_without_a_call(home, alfred, use
 
 def test_account_decoding_matches_the_documented_example():
     assert account_from_key("ASIAQNZGKIQY56JQ7WML") == "029608264753"
+
+
+def test_signing_out_takes_back_a_default_section_shift_enter_made(signed_in, home, alfred):
+    before, _ = signed_in
+    alfred.enter(_dev(alfred), "shift")
+
+    alfred.enter(_dev(alfred), "ctrl")
+
+    assert snapshot(home) == before
+
+
+def test_a_key_that_cannot_encode_an_account_shows_no_guess():
+    assert account_from_key("AKIAPRODPRODPRODPROD") is None

@@ -103,3 +103,20 @@ def test_alt_enter_on_a_role_opens_the_console_switch_role_page(home, alfred, us
         "&displayName=admin"
     ]
     assert snapshot(home) == before
+
+
+def test_roles_chained_or_without_a_source_are_listed_and_say_why(home, alfred, user):
+    _files(
+        home,
+        user,
+        ROLE
+        + "[profile deep]\nrole_arn = arn:aws:iam::123456789012:role/deep\n"
+        + "source_profile = admin\n"
+        + "[profile lost]\nrole_arn = arn:aws:iam::123456789012:role/lost\n"
+        + "source_profile = gone\n",
+    )
+
+    items = {i["title"]: i["subtitle"] for i in alfred.items("")}
+
+    assert list(items) == ["default", "dev", "admin", "deep", "prod", "lost"]
+    assert items["lost"].endswith("its source profile gone does not exist")
