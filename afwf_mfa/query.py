@@ -23,10 +23,6 @@ class Query:
     code_text: str | None = None
     unknown: str | None = None
 
-    @property
-    def is_filter(self) -> bool:
-        return self.profile is None and self.unknown is None
-
 
 def parse(raw: str, names: list[str]) -> Query:
     """Split ``raw`` against the known profile ``names``."""
