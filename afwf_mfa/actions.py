@@ -38,17 +38,10 @@ def _live_session(files: AwsFiles, base: Profile) -> Profile:
     return session
 
 
-def _base(files: AwsFiles, name: str) -> Profile:
-    profile = files.get(name)
-    if profile is None:
-        raise ProfileError(f"There is no profile named {name!r}.", "")
-    return profile
-
-
 def export(settings: Settings, name: str) -> Result:
     """The shell line that makes a terminal use the profile's session."""
     files = profiles.load(settings)
-    base = _base(files, name)
+    base = files.require(name)
     _live_session(files, base)
     session_name = settings.session_name(base.name)
     line = f"export AWS_PROFILE={session_name}"
@@ -58,7 +51,7 @@ def export(settings: Settings, name: str) -> Result:
 def make_default(settings: Settings, name: str) -> Result:
     """Copy the profile's live session into ``[default]``, if that is safe."""
     files = profiles.load(settings)
-    base = _base(files, name)
+    base = files.require(name)
     session_name = settings.session_name(base.name)
     _live_session(files, base)
     instead = f"Use export AWS_PROFILE={session_name} instead (Cmd-Enter copies it)."
@@ -98,7 +91,7 @@ def make_default(settings: Settings, name: str) -> Result:
 def sign_out(settings: Settings, name: str) -> Result:
     """Remove the sections this workflow wrote for ``name``'s session."""
     files = profiles.load(settings)
-    base = _base(files, name)
+    base = files.require(name)
     session_name = settings.session_name(base.name)
     roles = [
         p
@@ -141,7 +134,7 @@ def sign_out(settings: Settings, name: str) -> Result:
 def console_url(settings: Settings, name: str) -> Result:
     """The AWS console's switch-role page for a role profile."""
     files = profiles.load(settings)
-    role = _base(files, name)
+    role = files.require(name)
     if role.kind != ROLE:
         raise ProfileError(f"{role.name} is not a role profile.", "")
     arn = role.role["role_arn"]

@@ -32,6 +32,15 @@ class ProfileError(MfaError):
 class NotOursError(ProfileError):
     """The session profile exists and was not written by this workflow."""
 
+    @classmethod
+    def about(cls, section: str, path) -> "NotOursError":
+        """The error for ``[section]`` in the file at ``path``."""
+        return cls(
+            f"[{section}] in {path} was not written by this workflow, so it is left alone.",
+            "Rename or remove that section, or choose another session suffix "
+            "in the workflow's configuration.",
+        )
+
 
 class CodeError(MfaError):
     """The typed MFA code is not six digits."""

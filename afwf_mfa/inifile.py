@@ -52,11 +52,7 @@ def _check_owner(section: Section | None, owner: str, path: Path) -> None:
     if section is None:
         return
     if not section.has_option(OWNER_KEY) or (section[OWNER_KEY].value or "").strip() != owner:
-        raise NotOursError(
-            f"[{section.name}] in {path} was not written by this workflow, so it is left alone.",
-            "Rename or remove that section, or choose another session suffix "
-            "in the workflow's configuration.",
-        )
+        raise NotOursError.about(section.name, path)
 
 
 def _split(text: str, section: str, path: Path) -> tuple[str, Section | None, str]:

@@ -63,13 +63,7 @@ class Outcome:
 
 
 def _base_profile(files: profiles.AwsFiles, name: str) -> Profile:
-    profile = files.get(name)
-    if profile is None:
-        raise ProfileError(
-            f"There is no profile named {name!r}.",
-            f"Profiles come from {files.settings.config_file} and "
-            f"{files.settings.credentials_file}.",
-        )
+    profile = files.require(name)
     if not profile.is_base:
         raise ProfileError(f"{profile.name} can't sign in with MFA.", f"It {profile.reason}.")
     if profile.problem:
@@ -125,12 +119,7 @@ def check_writable(files: profiles.AwsFiles, base: Profile) -> None:
     """
     where = files.foreign_session(base)
     if where is not None:
-        name = files.settings.session_name(base.name)
-        raise NotOursError(
-            f"[{name}] in {where} was not written by this workflow, so it is left alone.",
-            "Rename or remove that section, or choose another session suffix "
-            "in the workflow's configuration.",
-        )
+        raise NotOursError.about(files.settings.session_name(base.name), where)
 
 
 SESSION_KEYS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token", "expiration")

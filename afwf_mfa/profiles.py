@@ -19,7 +19,7 @@ import os
 import re
 from pathlib import Path
 
-from .errors import AwsFileError
+from .errors import AwsFileError, ProfileError
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -290,6 +290,17 @@ class AwsFiles:
             return self.profiles[name]
         folded = [p for n, p in self.profiles.items() if n.casefold() == name.casefold()]
         return folded[0] if len(folded) == 1 else None
+
+    def require(self, name: str) -> Profile:
+        """The profile ``name``, or a :class:`ProfileError` that says where profiles come from."""
+        profile = self.get(name)
+        if profile is None:
+            raise ProfileError(
+                f"There is no profile named {name!r}.",
+                f"Profiles come from {self.settings.config_file} and "
+                f"{self.settings.credentials_file}.",
+            )
+        return profile
 
     def session_of(self, base: str) -> Profile | None:
         """The MFA session profile of ``base``, if there is one."""

@@ -66,7 +66,7 @@ def session_state(files: AwsFiles, base: Profile, at: dt.datetime) -> tuple[str,
     name = files.settings.session_name(base.name)
     if session is None:
         return "no MFA session yet", ICON_NONE
-    if session.owner != base.name and session.kind != "session":
+    if session.owner != base.name and session.kind != SESSION:
         return f"{name} exists and is not an MFA session", ICON_UNUSABLE
     if session.expiration is None:
         return f"{name} has no recorded expiry", ICON_NONE
