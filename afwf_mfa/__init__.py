@@ -11,5 +11,8 @@ def __getattr__(name: str):
 
         here = os.path.dirname(os.path.abspath(__file__))
         with open(os.path.join(os.path.dirname(here), "info.plist"), "rb") as f:
-            return plistlib.load(f)["version"]
+            version = plistlib.load(f)["version"]
+        # Read once: ``from . import __version__`` asks twice.
+        globals()["__version__"] = version
+        return version
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -445,8 +445,12 @@ def _from_cache(settings: Settings, data: dict) -> AwsFiles:
     return AwsFiles(settings, profiles)
 
 
-def load_cached(settings: Settings) -> AwsFiles:
-    """The profiles, from the cache folder when neither file changed since."""
+def load_cached(settings: Settings, remember: bool = True) -> AwsFiles:
+    """The profiles, from the cache folder when neither file changed since.
+
+    Parsed profiles are cached for the next keystroke; without ``remember``
+    they are not, for a caller about to change the files anyway.
+    """
     key = _cache_key(settings)
     path = settings.cache_dir / CACHE_NAME
     try:
@@ -458,7 +462,7 @@ def load_cached(settings: Settings) -> AwsFiles:
         pass
 
     files = load(settings)
-    if _cache_key(settings) == key:
+    if remember and _cache_key(settings) == key:
         _write_cache(path, _to_cache(files, key))
     return files
 
@@ -520,7 +524,8 @@ def load_for_login(settings: Settings, name: str) -> tuple[AwsFiles, Profile | N
     profiles serve and only the profile's own section is read for its keys;
     the key must match the cached fingerprint, or both files are parsed.
     """
-    files = load_cached(settings)
+    # A login rewrites the files, which makes any cache written now stale.
+    files = load_cached(settings, remember=False)
     profile = files.get(name)
     if profile is None or not profile.is_base or profile.access_key_id:
         return files, profile

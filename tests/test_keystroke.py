@@ -4,6 +4,7 @@ Alfred runs the Script Filter on every keystroke; importing boto3 or
 creating a botocore session alone costs more than the rest of it. Each
 case runs ``main.py filter QUERY`` in a fresh interpreter with Alfred's
 variables and a temporary home, then lists every module that was imported.
+A login loads botocore's client, and still neither boto3 nor afwf.
 """
 
 import json
@@ -63,3 +64,22 @@ def test_keystroke_imports_no_client_or_session(home, tmp_path, query, cache):
     assert "afwf_mfa.views" in modules, "the listing is not of the workflow's run"
     imported = [m for m in modules if m in FORBIDDEN or m.startswith("boto3.")]
     assert imported == [], f"`mfa {query}` imported {imported}"
+
+
+def test_enter_after_the_keystroke_signs_in_without_boto3_or_afwf(alfred, home, user, tmp_path):
+    # Enter follows the Script Filter's run on the same files, so the login
+    # finds the profiles cached and pays only for botocore's STS client.
+    config, credentials = dev_files(user)
+    write_aws(home, config, credentials)
+    (item,) = [i for i in alfred.items("dev 123456") if i.get("valid", True)]
+
+    listing = tmp_path / "login-modules.json"
+    result, modules = run_listing_modules(ROOT, ["run", item["arg"]], alfred.env(), listing)
+
+    assert result.returncode == 0, result.stderr
+    variables = json.loads(result.stdout)["alfredworkflow"]["variables"]
+    assert variables["outcome"] == "ok", variables
+    assert "[dev_mfa]" in (home / ".aws/credentials").read_text()
+    assert "botocore.client" in modules, "the listing is not of a login"
+    heavy = [m for m in modules if m.split(".")[0] in ("boto3", "afwf", "pydantic")]
+    assert heavy == [], f"the login imported {heavy}"
