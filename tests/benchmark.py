@@ -98,7 +98,8 @@ def aws_files(count: int, user: dict) -> tuple[str, str]:
     ``mfa_serial`` on every third, a few profiles that cannot sign in with
     MFA (roles, SSO, credential_process), some keys with no config section,
     and existing MFA sessions of this workflow, some valid and some expired.
-    The middle profile holds ``user``'s real keys and device.
+    The middle profile holds ``user``'s real keys and device, and expired
+    sessions of this workflow and of aws-mfa.
     """
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     config = [
@@ -128,6 +129,25 @@ def aws_files(count: int, user: dict) -> tuple[str, str]:
             config += [f"mfa_serial = {user['serials'][0]}", ""]
             credentials += [f"[{name}]", f"aws_access_key_id = {user['key']}"]
             credentials += [f"aws_secret_access_key = {user['secret']}", ""]
+            # Yesterday's sessions, expired: the login replaces one (this
+            # workflow's, or aws-mfa's in aws-mfa's own form), as on most days.
+            yesterday = now - dt.timedelta(hours=14)
+            credentials += [f"[{name}_mfa]", f"aws_access_key_id = ASIA{i:016d}"]
+            credentials += [f"aws_secret_access_key = {_secret(i)}"]
+            credentials += [f"aws_session_token = {'t' * 300}"]
+            credentials += [f"expiration = {yesterday.isoformat()}", f"afwf_mfa_base = {name}", ""]
+            config += [f"[profile {name}_mfa]", f"region = {region}", "output = json"]
+            config += [f"afwf_mfa_base = {name}", ""]
+            credentials += [f"[{name}-mfa]", "assumed_role = False"]
+            credentials += [
+                f"aws_access_key_id = ASIA{i:016d}",
+                f"aws_secret_access_key = {_secret(i)}",
+            ]
+            credentials += [
+                f"aws_session_token = {'t' * 300}",
+                f"aws_security_token = {'t' * 300}",
+            ]
+            credentials += [f"expiration = {yesterday:%Y-%m-%d %H:%M:%S}", ""]
             continue
         if kind == 14:
             config += [f"[profile {name}]", "; admin role, assumed with the profile before"]
@@ -483,17 +503,24 @@ ROW_MEANINGS = [
     "  are parsed again and the cache rewritten.",
     f"- **login (workflow)**: Enter on the item of `mfa <profile> {CODE}`: the login",
     "  Run Script from `info.plist` with the item's argument (a new code each",
-    "  run). The device is known from `mfa_serial`; the run includes the STS",
-    "  call and writing the session into both files (locked, atomic, every",
-    "  other byte kept).",
+    "  run), right after the Script Filter showed that item, as in Alfred. The",
+    "  device is known from `mfa_serial`; the run includes reading the",
+    "  profile's keys, the STS call and writing the session into both files",
+    "  (locked, atomic, every other byte kept) in place of yesterday's",
+    "  expired one.",
+    "- **login (workflow) after the files changed**: the same, but both files",
+    "  were written again (same bytes, new modification time) between the",
+    "  Script Filter and Enter, so the cached profiles no longer match and",
+    "  the login parses both files in full first. Reported for reference.",
     "- **login (aws-mfa)**: `aws-mfa --profile <profile> --device <serial>",
     "  --long-term-suffix none --short-term-suffix mfa --force`, the code on",
-    "  its standard input. It rewrites the credentials file only.",
+    "  its standard input. It rewrites the credentials file only, replacing",
+    "  its own expired session there.",
     "- **aws sts get-session-token**: the AWS CLI's bare call with",
     "  `--serial-number` and `--token-code`; it prints the session and writes",
     "  nothing.",
     "",
-    f"The three logins use the same {LOGIN_SIZE:,}-profile files, each in a home of its",
+    f"The logins use the same {LOGIN_SIZE:,}-profile files, each in a home of its",
     "own that is put back to the same bytes before every run, and the same",
     "local STS (moto's server on 127.0.0.1, reached through",
     "`AWS_ENDPOINT_URL_STS`). The workflow runs from a copy of the repository",
@@ -557,6 +584,10 @@ def targets_table(cases, floor, logins, violations, work: dict) -> list[str]:
         ):
             ratio = login / logins[key].median()
             out.append(f"| {label} | {ratio:.2f} | ≤ {goal:.2f} | {verdict(ratio <= goal)} |")
+        changed = logins["workflow, changed"].median()
+        for label, key in (("aws-mfa's login", "aws-mfa"), ("AWS CLI's call", "aws-cli")):
+            ratio = changed / logins[key].median()
+            out.append(f"| (login after the files changed / {label}) | {ratio:.2f} | | |")
         ratio = logins["aws-mfa"].median() / logins["aws-cli"].median()
         out.append(f"| (aws-mfa's login / AWS CLI's call) | {ratio:.2f} | | |")
     for name in names:
@@ -764,38 +795,49 @@ def build(sts: LocalSts, tmp: Path, sizes, runs: int, aws_mfa: Path):
         config, credentials = aws_files(LOGIN_SIZE, user)
         middle = profile_name(LOGIN_SIZE // 2)
 
-        home = Home(tmp / "login-workflow", config, credentials)
-        alfred = Alfred(home.path, base_env, workflow)
-        (destination,) = [
-            c for c in alfred.connections(alfred.keyword_filter()["uid"]) if not c["modifiers"]
-        ]
-        login_script = alfred.objects[destination["destinationuid"]]
-        assert login_script["type"] == RUN_SCRIPT
-        login_argv = ["/bin/bash", "-c", login_script["config"]["script"], "bash", ""]
         codes = iter(range(200_000, 1_000_000, 7))
 
-        def before_login(home=home, alfred=alfred, argv=login_argv):
-            # A fresh code each time, as a person types (the workflow refuses a
-            # code it has just used); Enter hands over the item's own argument.
-            home.restore()
-            (item,) = alfred.items(f"{middle} {next(codes)}")
-            argv[-1] = item["arg"]
-            home.restore()
+        def workflow_login(label: str, folder: str, changed: bool) -> Case:
+            home = Home(tmp / folder, config, credentials)
+            alfred = Alfred(home.path, base_env, workflow)
+            (destination,) = [
+                c for c in alfred.connections(alfred.keyword_filter()["uid"]) if not c["modifiers"]
+            ]
+            login_script = alfred.objects[destination["destinationuid"]]
+            assert login_script["type"] == RUN_SCRIPT
+            argv = ["/bin/bash", "-c", login_script["config"]["script"], "bash", ""]
 
-        def login_ok(run: Run) -> str | None:
-            variables = json.loads(run.stdout)["alfredworkflow"]["variables"]
-            if variables["outcome"] != "ok":
-                return f"{variables['notification_title']}: {variables['notification_text']}"
-            return None
+            def before_login():
+                # A fresh code each time, as a person types it (the workflow
+                # refuses a code it has just used): Alfred runs the Script
+                # Filter on the typed text, and Enter hands over the item's
+                # own argument. With ``changed``, the files are written again
+                # (the same bytes, a new modification time) between the two.
+                home.restore()
+                (item,) = alfred.items(f"{middle} {next(codes)}")
+                argv[-1] = item["arg"]
+                if changed:
+                    home.restore()
 
-        logins["workflow"] = Case(
-            "login (workflow)",
-            LOGIN_SIZE,
-            login_argv,
-            alfred.env(),
-            alfred.folder,
-            prepare=before_login,
-            check=login_ok,
+            def login_ok(run: Run) -> str | None:
+                variables = json.loads(run.stdout)["alfredworkflow"]["variables"]
+                if variables["outcome"] != "ok":
+                    return f"{variables['notification_title']}: {variables['notification_text']}"
+                return None
+
+            return Case(
+                label,
+                LOGIN_SIZE,
+                argv,
+                alfred.env(),
+                alfred.folder,
+                prepare=before_login,
+                check=login_ok,
+            )
+
+        logins["workflow"] = workflow_login("login (workflow)", "login-workflow", False)
+        logins["workflow, changed"] = workflow_login(
+            "login (workflow) after the files changed", "login-workflow-changed", True
         )
 
         plain_env = {
@@ -805,10 +847,12 @@ def build(sts: LocalSts, tmp: Path, sizes, runs: int, aws_mfa: Path):
             **sts.endpoint_env(),
         }
         home = Home(tmp / "login-aws-mfa", config, credentials)
-        written = home.credentials
 
-        def aws_mfa_ok(run: Run, written=written) -> str | None:
-            return None if f"[{middle}-mfa]" in written.read_text() else "nothing written"
+        def aws_mfa_ok(run: Run, home=home) -> str | None:
+            text = home.credentials.read_bytes()
+            if text == home.credentials_bytes or f"[{middle}-mfa]".encode() not in text:
+                return "the session was not written"
+            return None
 
         logins["aws-mfa"] = Case(
             "login (aws-mfa)",
