@@ -555,9 +555,11 @@ def _write_cache(path: Path, data: dict) -> None:
 
     try:
         private_dir(path.parent)
+        # json.dumps encodes in C in one go; json.dump would go piece by piece in Python.
+        text = json.dumps(data, separators=(",", ":"))
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, separators=(",", ":"))
+            f.write(text)
         os.replace(tmp, path)
     except OSError as exc:
         log.warning("could not cache the profiles: %s", exc)
