@@ -222,8 +222,12 @@ def profile_item(files: AwsFiles, store: Store, profile: Profile, at: dt.datetim
 
 
 def _ranked(profiles: list[Profile], text: str) -> list[Profile]:
-    if not text:
-        return profiles
+    """The profiles whose name holds ``text``: the name itself, then the closest.
+
+    Names that start with ``text`` come before names that only contain it;
+    within each, shorter names first, as they are nearer to what was typed,
+    and the files' order among names as long.
+    """
     needle = text.casefold()
     prefix, inside = [], []
     for profile in profiles:
@@ -232,7 +236,25 @@ def _ranked(profiles: list[Profile], text: str) -> list[Profile]:
             prefix.append(profile)
         elif needle in name:
             inside.append(profile)
-    return prefix + inside
+
+    def closeness(profile: Profile) -> tuple[bool, int]:
+        return profile.name != text, len(profile.name)
+
+    return sorted(prefix, key=closeness) + sorted(inside, key=closeness)
+
+
+def _in_use_first(files: AwsFiles, store: Store, profiles: list, at: dt.datetime) -> list:
+    """A list too long to show whole: the last profile used, then live sessions, then the rest."""
+    if len(profiles) <= LIST_LIMIT:
+        return profiles
+    last = store.last_profile()
+
+    def use(profile: Profile) -> int:
+        if profile.name == last:
+            return 0
+        return 1 if _live(files, profile, at) else 2
+
+    return sorted(profiles, key=use)
 
 
 def list_items(files: AwsFiles, store: Store, text: str, at: dt.datetime) -> list[Item]:
@@ -247,7 +269,7 @@ def list_items(files: AwsFiles, store: Store, text: str, at: dt.datetime) -> lis
                 ICON_ERROR,
             )
         ]
-    matches = _ranked(bases, text)
+    matches = _ranked(bases, text) if text else _in_use_first(files, store, bases, at)
     if not matches:
         return [
             _item(

@@ -4,6 +4,8 @@ import datetime as dt
 
 from conftest import write_aws
 
+from afwf_mfa.store import Store
+
 
 def _subtitles(items):
     return {i["title"]: i.get("subtitle", "") for i in items}
@@ -197,6 +199,40 @@ def test_a_long_list_shows_the_best_matches_and_says_how_many_more(home, alfred)
         "p118",
         "p119",
     ]
+
+
+def test_the_typed_name_comes_first_and_closer_names_before_longer_ones(home, alfred):
+    # Most profiles in the config file, one only in the credentials file:
+    # botocore lists that one last, behind a hundred longer names.
+    names = [f"p17{n:02}" for n in range(100)] + [f"p17{n}" for n in range(10)]
+    write_aws(
+        home,
+        config="".join(f"[profile {n}]\nregion = eu-west-1\n" for n in names),
+        credentials="".join(f"[{n}]\n{BASE_KEYS}" for n in [*names, "p17", "xp17"]),
+    )
+
+    titles = [i["title"] for i in alfred.items("p17")]
+
+    assert titles[:11] == ["p17"] + [f"p17{n}" for n in range(10)]
+    assert titles[11:40] == [f"p17{n:02}" for n in range(29)]
+    assert titles[-1] == "72 more profiles match"
+
+
+def test_a_long_list_starts_with_the_last_profile_and_live_sessions(home, alfred):
+    names = [f"team{n:02}" for n in range(60)]
+    write_aws(
+        home,
+        credentials="".join(f"[{n}]\n{BASE_KEYS}" for n in names)
+        + _session("team44_mfa", "team44", 3600)
+        + _session("team45_mfa", "team45", -3600),
+    )
+    Store(alfred.data_dir).set_last_profile("team52")
+
+    titles = [i["title"] for i in alfred.items("")]
+
+    assert titles[:4] == ["team52", "team44", "team00", "team01"]
+    assert "team45" not in titles  # expired: back in the files' order, past the first 40
+    assert titles[-1] == "20 more profiles match"
 
 
 def test_a_keystroke_after_a_change_to_either_file_sees_it(home, alfred):
