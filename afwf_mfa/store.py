@@ -1,7 +1,9 @@
 """What the workflow remembers between runs, in its own data folder.
 
-Two small JSON files: the last profile used (for the hotkey) and the MFA
-device chosen for each profile (so the next login needs no IAM call).
+Small JSON files: the last profile used (for the hotkey), the MFA device
+chosen for each profile (so the next login needs no IAM call), and a short
+tag of each code sent in the last 90 seconds (so a code typed twice is
+caught before AWS refuses it; older tags are dropped at the next login).
 Folders are 0700 and files 0600: a device ARN names the user's account.
 """
 
@@ -21,6 +23,7 @@ CODES = "codes.json"
 # A code is good for one 30-second step (AWS also takes it a step late) and
 # only once; the same code typed again within this long is a reuse.
 CODE_MEMORY = 90
+CODE_TAG = 3
 
 
 def private_dir(path: Path) -> Path:
@@ -126,8 +129,12 @@ class Store:
 
     @staticmethod
     def _code_key(profile: str, serial: str, code: str) -> str:
-        # Only a hash is kept, and only for a minute and a half.
-        return hashlib.sha256(f"{profile}\0{serial}\0{code}".encode()).hexdigest()
+        # Not the code, nor a hash that gives it back: with a million codes,
+        # a full hash is undone in a second. Three hex digits of one leave
+        # about 250 codes to each value; a new code that happens to share
+        # its value with one used in the last 90 seconds (1 in 4,096) is
+        # refused, and the next code goes through.
+        return hashlib.sha256(f"{profile}\0{serial}\0{code}".encode()).hexdigest()[:CODE_TAG]
 
     def code_used(self, profile: str, serial: str | None, code: str) -> bool:
         """True when this code was sent for this profile and device moments ago."""

@@ -1,6 +1,8 @@
 """Keys, secrets, session tokens and codes stay out of logs, items and notifications."""
 
+import hashlib
 import json
+import re
 import stat
 
 from conftest import dev_files, write_aws
@@ -9,6 +11,7 @@ from afwf_mfa.logs import mask
 
 CODE = "482913"
 OTHER_CODE = "739204"
+HEX = r"[0-9a-f]{3,64}"
 
 
 def _visible(items):
@@ -49,6 +52,39 @@ def test_a_login_and_a_failed_one_leak_no_secret(home, alfred, user, local_sts):
     assert "STS could not be reached" in bad.notifications[0][1]
     for secret in secrets:
         assert secret not in seen
+
+
+def _hex_strings(path):
+    """Every key and value in a JSON file that could be a hash, or part of one."""
+    found = set()
+
+    def collect(pairs):
+        found.update(str(x) for pair in pairs for x in pair if re.fullmatch(HEX, str(x)))
+        return dict(pairs)
+
+    json.loads(path.read_text(), object_pairs_hook=collect)
+    return found
+
+
+def test_the_workflow_keeps_nothing_that_gives_back_a_used_code(home, alfred, user):
+    # The workflow remembers codes it sent, to catch one typed twice. What it
+    # keeps must not give the code back, neither as text nor by trying all
+    # million codes against a hash of the profile, the device and the code.
+    config, credentials = dev_files(user)
+    write_aws(home, config, credentials)
+    alfred.enter(alfred.items(f"dev {CODE}")[0])
+    assert alfred.items(f"dev {CODE}")[0]["title"] == "That code was just used"
+
+    kept = [p for d in (alfred.data_dir, alfred.cache_dir) for p in d.rglob("*") if p.is_file()]
+    assert CODE not in "\n".join(p.read_text(errors="replace") for p in kept)
+    hexes = {s for path in kept if path.suffix == ".json" for s in _hex_strings(path)}
+    serial = user["serials"][0]
+    guesses = [
+        hashlib.sha256(f"dev\0{serial}\0{n:06d}".encode()).hexdigest() for n in range(10**6)
+    ]
+    for value in hexes:
+        fitting = sum(1 for guess in guesses if guess.startswith(value))
+        assert fitting != 1, "a kept value names exactly one code"
 
 
 def test_workflow_folders_and_files_are_private(home, alfred, user):
