@@ -434,8 +434,12 @@ def _from_cache(settings: Settings, data: dict) -> AwsFiles:
     # so the objects are filled in directly: calling the dataclass's
     # __init__ a thousand times costs a keystroke more than reading the file.
     fields = data["fields"]
+    rows = data.pop("profiles")
     profiles = {}
-    for row in data["profiles"]:
+    for i, row in enumerate(rows):
+        # Each row's list goes as soon as its profile holds the values, so
+        # that a long cache is not held twice at the peak.
+        rows[i] = None
         profile = object.__new__(Profile)
         profile.__dict__.update(zip(fields, row, strict=True))
         profile.access_key_id = profile.secret_access_key = None
