@@ -67,6 +67,12 @@ MEMORY_OVER_FLOOR_MB = 10
 GROWTH_TOLERANCE = 1.5
 GROWTH_NOISE_US = 10  # 10 ms over 1,000 profiles
 
+# The floor as the workflow meets it: only the afwf modules it imports, with
+# the collector off as main.py has it. For reference; the targets use the
+# floor as defined, ``import afwf.api``.
+OWN_FLOOR = "floor, only the afwf modules the workflow imports"
+OWN_FLOOR_CODE = "import gc; gc.disable(); import afwf.item, afwf.script_filter"
+
 # The rows that are keystrokes, warm or after a change.
 KEYSTROKE_ROWS = ("keystroke", "first keystroke")
 
@@ -489,8 +495,13 @@ ROW_MEANINGS = [
     "What each row measures:",
     "",
     '- **floor**: `python -c "import afwf.api"` with the project\'s interpreter:',
-    "  starting Python and importing the workflow framework. No Script Filter",
-    "  built on afwf can answer faster; everything above it is this workflow's.",
+    "  starting Python and importing the workflow framework's API, the cost",
+    "  every Script Filter on afwf starts from; the targets are ratios to it.",
+    "  The workflow imports only the afwf modules it uses and runs with the",
+    "  garbage collector off, so with few profiles a keystroke can take less.",
+    f'- **{OWN_FLOOR}**: `python -c "{OWN_FLOOR_CODE}"`, that',
+    "  smaller start, for reference: what a keystroke costs above it is all",
+    "  the workflow's own work.",
     "- **keystroke, …**: the `mfa` Script Filter run as Alfred runs it: bash",
     '  runs the script from `info.plist` (`./launch.sh filter "$1"`) in the',
     "  workflow folder with Alfred's variables and the query as `$1`; the",
@@ -561,6 +572,12 @@ def targets_table(cases, floor, logins, violations, work: dict) -> list[str]:
             )
         else:
             out.append(f"| ({name}, {LOGIN_SIZE:,} profiles / floor) | {ratio:.2f} | | |")
+    own = next((c for c in cases if c.name == OWN_FLOOR), None)
+    for name in names:
+        case = by_key.get((name, LOGIN_SIZE))
+        if own and case and name.startswith("keystroke"):
+            ratio = case.median() / own.median()
+            out.append(f"| ({name}, {LOGIN_SIZE:,} profiles / {OWN_FLOOR}) | {ratio:.2f} | | |")
     for name in names:
         points = work.get(name, [])
         sizes = [size for size, _ in points]
@@ -590,18 +607,26 @@ def targets_table(cases, floor, logins, violations, work: dict) -> list[str]:
             out.append(f"| (login after the files changed / {label}) | {ratio:.2f} | | |")
         ratio = logins["aws-mfa"].median() / logins["aws-cli"].median()
         out.append(f"| (aws-mfa's login / AWS CLI's call) | {ratio:.2f} | | |")
-    for name in names:
-        case = by_key.get((name, LOGIN_SIZE))
-        if not case:
+    # Memory: every keystroke at 1,000 profiles and the warm ones at every
+    # size are held to the goal; a first keystroke after a change at another
+    # size is shown for reference (botocore's parse of 10,000 profiles alone
+    # takes tens of MB).
+    for case in cases:
+        if not case.name.startswith(KEYSTROKE_ROWS):
             continue
+        judged = case.size == LOGIN_SIZE or case.name.startswith("keystroke")
+        label = f"peak memory, {case.name}, {case.size:,} profiles − floor"
         if case.rss_mb() is None or floor.rss_mb() is None:
-            out.append(f"| peak memory, {name} | not measured (no /usr/bin/time) | | |")
+            out.append(f"| {label} | not measured (no /usr/bin/time) | | |")
             continue
         extra = case.rss_mb() - floor.rss_mb()
-        out.append(
-            f"| peak memory, {name}, {LOGIN_SIZE:,} profiles − floor | {extra:+.1f} MB "
-            f"| ≤ {MEMORY_OVER_FLOOR_MB} MB | {verdict(extra <= MEMORY_OVER_FLOOR_MB)} |"
-        )
+        if judged:
+            out.append(
+                f"| {label} | {extra:+.1f} MB "
+                f"| ≤ {MEMORY_OVER_FLOOR_MB} MB | {verdict(extra <= MEMORY_OVER_FLOOR_MB)} |"
+            )
+        else:
+            out.append(f"| ({label}) | {extra:+.1f} MB | | |")
     out.append(
         f"| keystrokes importing {', '.join(FORBIDDEN)} | {len(violations)} | 0 "
         f"| {verdict(not violations)} |"
@@ -757,7 +782,8 @@ def build(sts: LocalSts, tmp: Path, sizes, runs: int, aws_mfa: Path):
     workflow = installed_copy(tmp / "workflow")
     floor_alfred = Alfred(tmp / "floor", base_env, workflow)
     floor = Case("floor", None, [python, "-c", "import afwf.api"], floor_alfred.env(), ROOT)
-    cases = [floor]
+    own_floor = Case(OWN_FLOOR, None, [python, "-c", OWN_FLOOR_CODE], floor_alfred.env(), ROOT)
+    cases = [floor, own_floor]
     import_cases = []
     work_cases = []
 
