@@ -420,6 +420,8 @@ def profile_items(files: AwsFiles, store: Store, query: Query, at: dt.datetime) 
             ICON_VALID,
             valid=True,
             arg=login_arg(base.name, code.digits, option),
+            # Cmd-C and Large Type would show the argument, code and all.
+            text=Text(copy=target, largetype=title),
         )
         for option, words in options
     ]

@@ -52,6 +52,10 @@ def test_a_login_and_a_failed_one_leak_no_secret(home, alfred, user, local_sts):
     assert "STS could not be reached" in bad.notifications[0][1]
     for secret in secrets:
         assert secret not in seen
+    # Cmd-C and Large Type fall back to the argument when an item has no text.
+    login_item = typed[-1][0]
+    assert CODE in login_item["arg"]
+    assert set(login_item["text"]) == {"copy", "largetype"}
 
 
 def _hex_strings(path):
