@@ -239,7 +239,7 @@ def login(settings: Settings, store: Store, name: str, code_text: str, serial=No
     found = serial is None
     log.info("login for %s (device %s)", base.name, "to look up" if found else serial)
 
-    if store.code_used(base.name, serial, code.digits):
+    if store.code_used(serial, code.digits):
         raise CodeError(REUSED, "Wait for the next code; it changes every 30 seconds.")
 
     progress = {}
@@ -256,14 +256,18 @@ def login(settings: Settings, store: Store, name: str, code_text: str, serial=No
                 store.offer_devices(base.name, fingerprint, devices)
                 raise ChooseDevice(base.name, devices)
             device = devices[0]
-        if store.code_used(base.name, device, code.digits):
+        if store.code_used(device, code.digits):
             raise CodeError(REUSED, "Wait for the next code; it changes every 30 seconds.")
         progress["code_sent"] = True
         try:
             return device, sts.get_session_token(device, code.digits, settings.duration)
         except StsError as exc:
             if exc.spent:
-                store.record_code(base.name, device, code.digits)
+                store.record_code(device, code.digits)
+                if serial is None and not isinstance(exc, WrongDeviceError):
+                    # The device found is right even when the code was not;
+                    # remembered, it lets the next keystroke see the spent code.
+                    store.remember_device(base.name, fingerprint, device)
             raise
 
     try:
@@ -272,7 +276,7 @@ def login(settings: Settings, store: Store, name: str, code_text: str, serial=No
         if serial != base.mfa_serial:
             store.forget_device(base.name)
         raise
-    store.record_code(base.name, device, code.digits)
+    store.record_code(device, code.digits)
 
     roles = files.roles_of(base.name) if settings.role_profiles else []
     roles = [r for r in roles if not r.problem]

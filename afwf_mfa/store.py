@@ -128,27 +128,28 @@ class Store:
             self._write(DEVICES, devices)
 
     @staticmethod
-    def _code_key(profile: str, serial: str, code: str) -> str:
+    def _code_key(serial: str, code: str) -> str:
         # Not the code, nor a hash that gives it back: with a million codes,
         # a full hash is undone in a second. Three hex digits of one leave
         # about 250 codes to each value; a new code that happens to share
         # its value with one used in the last 90 seconds (1 in 4,096) is
         # refused, and the next code goes through.
-        return hashlib.sha256(f"{profile}\0{serial}\0{code}".encode()).hexdigest()[:CODE_TAG]
+        # AWS takes a code once per device, whichever profile sent it.
+        return hashlib.sha256(f"{serial}\0{code}".encode()).hexdigest()[:CODE_TAG]
 
-    def code_used(self, profile: str, serial: str | None, code: str) -> bool:
-        """True when this code was sent for this profile and device moments ago."""
+    def code_used(self, serial: str | None, code: str) -> bool:
+        """True when this code was sent for this device moments ago."""
         if not serial:
             return False
-        used = self._read(CODES).get(self._code_key(profile, serial, code))
+        used = self._read(CODES).get(self._code_key(serial, code))
         return isinstance(used, (int, float)) and time.time() - used < CODE_MEMORY
 
-    def record_code(self, profile: str, serial: str, code: str) -> None:
+    def record_code(self, serial: str, code: str) -> None:
         now = time.time()
         codes = {
             k: v
             for k, v in self._read(CODES).items()
             if isinstance(v, (int, float)) and now - v < CODE_MEMORY
         }
-        codes[self._code_key(profile, serial, code)] = now
+        codes[self._code_key(serial, code)] = now
         self._write(CODES, codes)

@@ -221,40 +221,58 @@ def profile_item(files: AwsFiles, store: Store, profile: Profile, at: dt.datetim
     )
 
 
-def _ranked(profiles: list[Profile], text: str) -> list[Profile]:
+def _ranked(files: AwsFiles, profiles: list[Profile], text: str) -> list[Profile]:
     """The profiles whose name holds ``text``: the name itself, then the closest.
 
     Names that start with ``text`` come before names that only contain it;
     within each, shorter names first, as they are nearer to what was typed,
-    and the files' order among names as long.
+    and the files' order among names as long. A session profile's name
+    (``dev_mfa``) finds its base, which shows the session.
     """
     needle = text.casefold()
     prefix, inside = [], []
     for profile in profiles:
-        name = profile.name.casefold()
-        if name.startswith(needle):
-            prefix.append(profile)
-        elif needle in name:
-            inside.append(profile)
+        names = [profile.name]
+        session = files.session_of(profile.name)
+        if session is not None and files.is_session_entry(session):
+            names.append(session.name)
+        starts = [n for n in names if n.casefold().startswith(needle)]
+        holds = [n for n in names if needle in n.casefold()]
+        if starts:
+            prefix.append((text not in names, min(map(len, starts)), profile))
+        elif holds:
+            inside.append((text not in names, min(map(len, holds)), profile))
 
-    def closeness(profile: Profile) -> tuple[bool, int]:
-        return profile.name != text, len(profile.name)
+    def closeness(entry: tuple) -> tuple[bool, int]:
+        return entry[:2]
 
-    return sorted(prefix, key=closeness) + sorted(inside, key=closeness)
+    return [entry[-1] for entry in sorted(prefix, key=closeness) + sorted(inside, key=closeness)]
 
 
 def _in_use_first(files: AwsFiles, store: Store, profiles: list, at: dt.datetime) -> list:
-    """A list too long to show whole: the last profile used, then live sessions, then the rest."""
+    """A list too long to show whole: the last profile used, then live sessions, then the rest.
+
+    Each profile moves with the roles listed under it.
+    """
     if len(profiles) <= LIST_LIMIT:
         return profiles
+    groups: list[list[Profile]] = []
+    in_group: set[str] = set()
+    for profile in profiles:
+        if groups and profile.kind == ROLE and profile.source_profile in in_group:
+            groups[-1].append(profile)
+        else:
+            groups.append([profile])
+            in_group = set()
+        in_group.add(profile.name)
     last = store.last_profile()
 
-    def use(profile: Profile) -> int:
-        if profile.name == last:
+    def use(group: list[Profile]) -> int:
+        if group[0].name == last:
             return 0
-        return 1 if _live(files, profile, at) else 2
+        return 1 if _live(files, group[0], at) else 2
 
-    return sorted(profiles, key=use)
+    return [profile for group in sorted(groups, key=use) for profile in group]
 
 
 def list_items(files: AwsFiles, store: Store, text: str, at: dt.datetime) -> list[Item]:
@@ -269,7 +287,7 @@ def list_items(files: AwsFiles, store: Store, text: str, at: dt.datetime) -> lis
                 ICON_ERROR,
             )
         ]
-    matches = _ranked(bases, text) if text else _in_use_first(files, store, bases, at)
+    matches = _ranked(files, bases, text) if text else _in_use_first(files, store, bases, at)
     if not matches:
         return [
             _item(
@@ -398,7 +416,7 @@ def profile_items(files: AwsFiles, store: Store, query: Query, at: dt.datetime) 
     if code.digits is None:
         return [_item(code.problem, f"MFA code for {base.name} · {device}", ICON_CODE)]
 
-    if store.code_used(base.name, serial, code.digits):
+    if store.code_used(serial, code.digits):
         return [
             _item(
                 "That code was just used",
@@ -431,7 +449,9 @@ def render(files: AwsFiles, store: Store, query: Query, at: dt.datetime) -> list
     """The items Alfred shows for ``query``."""
     if query.profile is not None:
         return profile_items(files, store, query, at)
-    if query.text.replace(" ", "").isdigit() and query.profile is None:
+    # Digits alone are a code typed first, unless a profile's name starts so.
+    typed = query.text
+    if typed.replace(" ", "").isdigit() and not any(n.startswith(typed) for n in files.profiles):
         return [
             _item(
                 "Type the profile before the code",

@@ -44,9 +44,14 @@ IDENTITY = {
 }
 
 
-def error(code: str, message: str = "", status: int = 400) -> dict:
-    """The behaviour of answering with STS's error ``code``."""
-    return {"kind": "error", "status": status, "code": code, "message": message}
+def error(code: str, message: str = "", status: int = 400, lookups: bool = False) -> dict:
+    """The behaviour of answering with STS's error ``code``.
+
+    With ``lookups``, the device lookup (GetCallerIdentity, ListMFADevices)
+    still answers, and only GetSessionToken fails.
+    """
+    behaviour = {"kind": "error", "status": status, "code": code, "message": message}
+    return {**behaviour, "lookups": lookups}
 
 
 class FaultSts:
@@ -90,7 +95,7 @@ class FaultSts:
             handler.close_connection = True
             handler.connection.close()
             return
-        if b["kind"] == "session" and action in IDENTITY:
+        if action in IDENTITY and (b["kind"] == "session" or b.get("lookups")):
             body, status = IDENTITY[action].format(account=b.get("account", ACCOUNT)), 200
         elif b["kind"] == "session":
             expiration = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=b["seconds"])

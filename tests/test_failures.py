@@ -179,6 +179,43 @@ def test_a_code_sts_rejected_is_not_sent_again(files, home, fault_sts, faulty_al
     assert "just used" in outputs.notifications[0][1]
 
 
+def test_a_rejected_code_is_caught_at_the_keystroke_when_the_device_was_looked_up(
+    home, fault_sts, faulty_alfred
+):
+    # No mfa_serial: the first login finds the device through IAM, and STS
+    # turns the code down. Typed again, the code is refused before Enter.
+    write_aws(home, "[profile dev]\nregion = eu-central-1\n", CREDENTIALS)
+    fault_sts.behaviour = error(
+        "AccessDenied",
+        "MultiFactorAuthentication failed with invalid MFA one time pass code.",
+        403,
+        lookups=True,
+    )
+    (item,) = faulty_alfred.items("dev 975310")
+    faulty_alfred.enter(item)
+
+    shown = faulty_alfred.items("dev 975310")
+
+    assert fault_sts.actions == ["GetCallerIdentity", "ListMFADevices", "GetSessionToken"]
+    assert shown[0]["title"] == "That code was just used"
+    assert "arn:aws:iam::210987654321:mfa/alice" in faulty_alfred.items("dev ")[0]["subtitle"]
+
+
+def test_a_code_used_with_one_profile_is_caught_for_another_on_the_same_device(
+    home, fault_sts, faulty_alfred
+):
+    # AWS takes each code once per device, whichever profile sends it.
+    config = CONFIG + f"[profile dev-us]\nregion = us-east-1\nmfa_serial = {SERIAL}\n"
+    write_aws(home, config, CREDENTIALS + CREDENTIALS.replace("[dev]", "[dev-us]"))
+    fault_sts.behaviour = {"kind": "session", "seconds": 3600}
+    enter(faulty_alfred, code="864209")
+
+    shown = faulty_alfred.items("dev-us 864209")
+
+    assert shown[0]["title"] == "That code was just used"
+    assert fault_sts.actions == ["GetSessionToken"]
+
+
 @pytest.mark.parametrize(
     ("behaviour", "expected"),
     [

@@ -222,6 +222,8 @@ def test_a_long_list_starts_with_the_last_profile_and_live_sessions(home, alfred
     names = [f"team{n:02}" for n in range(60)]
     write_aws(
         home,
+        config="[profile admin]\nrole_arn = arn:aws:iam::123456789012:role/admin\n"
+        "source_profile = team52\n",
         credentials="".join(f"[{n}]\n{BASE_KEYS}" for n in names)
         + _session("team44_mfa", "team44", 3600)
         + _session("team45_mfa", "team45", -3600),
@@ -230,9 +232,31 @@ def test_a_long_list_starts_with_the_last_profile_and_live_sessions(home, alfred
 
     titles = [i["title"] for i in alfred.items("")]
 
-    assert titles[:4] == ["team52", "team44", "team00", "team01"]
+    # A role stays under its source profile.
+    assert titles[:5] == ["team52", "admin", "team44", "team00", "team01"]
     assert "team45" not in titles  # expired: back in the files' order, past the first 40
-    assert titles[-1] == "20 more profiles match"
+    assert titles[-1] == "21 more profiles match"
+
+
+def test_a_profile_named_with_digits_is_listed_not_taken_for_a_code(home, alfred):
+    write_aws(home, credentials=f"[123456789012]\n{BASE_KEYS}[dev]\n{BASE_KEYS}")
+
+    assert [i["title"] for i in alfred.items("1234")] == ["123456789012"]
+    assert alfred.items("123456789012")[0]["title"] == "123456789012"
+    assert alfred.items("654321")[0]["title"] == "Type the profile before the code"
+
+
+def test_a_session_profile_s_name_finds_its_base(home, alfred):
+    write_aws(
+        home,
+        config="[profile dev]\nregion = eu-central-1\n",
+        credentials=f"[dev]\n{BASE_KEYS}[devops]\n{BASE_KEYS}" + _session("dev_mfa", "dev", 3600),
+    )
+
+    items = alfred.items("dev_mfa")
+
+    assert [i["title"] for i in items] == ["dev"]
+    assert "dev_mfa valid" in items[0]["subtitle"]
 
 
 def test_a_keystroke_after_a_change_to_either_file_sees_it(home, alfred):
