@@ -230,12 +230,16 @@ def _ranked(files: AwsFiles, profiles: list[Profile], text: str) -> list[Profile
     (``dev_mfa``) finds its base, which shows the session.
     """
     needle = text.casefold()
+    # A session's name holds the text where its base's name does not only
+    # when the text ends inside the suffix; only then are sessions looked at.
+    sessions_too = needle[-1:] in files.settings.suffix.casefold()
     prefix, inside = [], []
     for profile in profiles:
         names = [profile.name]
-        session = files.session_of(profile.name)
-        if session is not None and files.is_session_entry(session):
-            names.append(session.name)
+        if sessions_too:
+            session = files.session_of(profile.name)
+            if session is not None and files.is_session_entry(session):
+                names.append(session.name)
         starts = [n for n in names if n.casefold().startswith(needle)]
         holds = [n for n in names if needle in n.casefold()]
         if starts:
