@@ -9,7 +9,6 @@ parser only when the files changed since the last keystroke (see
 
 import base64
 import binascii
-import configparser
 import dataclasses
 import datetime as dt
 import hashlib
@@ -88,6 +87,8 @@ def _line_of(error: Exception, path: Path) -> int | None:
 
 
 def _describe(error: Exception) -> str:
+    import configparser  # botocore's parser has loaded it by the time a file fails
+
     if isinstance(error, configparser.DuplicateSectionError):
         return f"the section [{error.section}] appears twice"
     if isinstance(error, configparser.DuplicateOptionError):
@@ -513,6 +514,8 @@ def _section_keys(path: Path, section: str) -> dict[str, str] | None:
         return None
     if span is None:
         return {}
+    import configparser  # only a login reads a section; a keystroke needs no parser
+
     parser = configparser.RawConfigParser()
     try:
         parser.read_string(text[span[0] : span[1]])

@@ -28,6 +28,9 @@ def parse(raw: str, names: list[str]) -> Query:
     """Split ``raw`` against the known profile ``names``."""
     typed = raw.lstrip()
     text = typed.strip()
+    if not any(ch.isspace() for ch in typed):
+        # A profile and a code are always apart: one word is a filter.
+        return Query(text)
 
     # The exact spelling wins: AWS profile names are case-sensitive, and two
     # may differ only in case. The longest name wins among equals.

@@ -270,11 +270,18 @@ def _in_use_first(files: AwsFiles, store: Store, profiles: list, at: dt.datetime
             in_group = set()
         in_group.add(profile.name)
     last = store.last_profile()
+    settings = files.settings
+    live = {
+        settings.base_name(p.name)
+        for p in files.profiles.values()
+        if p.kind == SESSION and (p.expiration is None or p.expiration > at)
+    }
 
     def use(group: list[Profile]) -> int:
-        if group[0].name == last:
+        name = group[0].name
+        if name == last:
             return 0
-        return 1 if _live(files, group[0], at) else 2
+        return 1 if name in live and _live(files, group[0], at) else 2
 
     return [profile for group in sorted(groups, key=use) for profile in group]
 
