@@ -233,24 +233,21 @@ def _ranked(files: AwsFiles, profiles: list[Profile], text: str) -> list[Profile
     # A session's name holds the text where its base's name does not only
     # when the text ends inside the suffix; only then are sessions looked at.
     sessions_too = needle[-1:] in files.settings.suffix.casefold()
-    prefix, inside = [], []
+    ranked = []
     for profile in profiles:
         names = [profile.name]
         if sessions_too:
             session = files.session_of(profile.name)
             if session is not None and files.is_session_entry(session):
                 names.append(session.name)
-        starts = [n for n in names if n.casefold().startswith(needle)]
-        holds = [n for n in names if needle in n.casefold()]
-        if starts:
-            prefix.append((text not in names, min(map(len, starts)), profile))
-        elif holds:
-            inside.append((text not in names, min(map(len, holds)), profile))
-
-    def closeness(entry: tuple) -> tuple[bool, int]:
-        return entry[:2]
-
-    return [entry[-1] for entry in sorted(prefix, key=closeness) + sorted(inside, key=closeness)]
+        fits = [
+            (not n.casefold().startswith(needle), len(n)) for n in names if needle in n.casefold()
+        ]
+        if fits:
+            inside, length = min(fits)
+            ranked.append(((inside, text not in names, length), profile))
+    ranked.sort(key=lambda entry: entry[0])
+    return [profile for _, profile in ranked]
 
 
 def _in_use_first(files: AwsFiles, store: Store, profiles: list, at: dt.datetime) -> list:
@@ -270,18 +267,17 @@ def _in_use_first(files: AwsFiles, store: Store, profiles: list, at: dt.datetime
             in_group = set()
         in_group.add(profile.name)
     last = store.last_profile()
-    settings = files.settings
+    # The bases with a live session, found from the few sessions rather than
+    # by asking each of the many profiles.
     live = {
-        settings.base_name(p.name)
+        files.settings.base_name(p.name)
         for p in files.profiles.values()
         if p.kind == SESSION and (p.expiration is None or p.expiration > at)
     }
 
     def use(group: list[Profile]) -> int:
         name = group[0].name
-        if name == last:
-            return 0
-        return 1 if name in live and _live(files, group[0], at) else 2
+        return 0 if name == last else 1 if name in live else 2
 
     return [profile for group in sorted(groups, key=use) for profile in group]
 
