@@ -144,8 +144,8 @@ def _role_item(files: AwsFiles, store: Store, role: Profile, at: dt.datetime) ->
     arn = role.role.get("role_arn", "")
     words = [f"Role {arn.rsplit('/', 1)[-1]} in {account_text(store, role) or '?'}"]
     copy = files.session_of(role.name)
+    live = _live(files, source, at) if source is not None else None
     if source is not None and source.is_base:
-        live = _live(files, source, at)
         source_session = files.settings.session_name(source.name)
         if live and copy is not None:
             words.append(f"use {copy.name}, no code needed")
@@ -160,7 +160,7 @@ def _role_item(files: AwsFiles, store: Store, role: Profile, at: dt.datetime) ->
     return _item(
         role.name,
         " · ".join(words),
-        ICON_VALID if copy is not None and source and _live(files, source, at) else ICON_NONE,
+        ICON_VALID if copy is not None and live else ICON_NONE,
         autocomplete=f"{role.source_profile} ",
         uid=f"profile:{role.name}",
         mods={
